@@ -1,0 +1,9 @@
+"""Imports every domain's models so that `Base.metadata` knows all tables (Alembic, tests).
+
+Add one import line per domain package that has a `models.py`.
+"""
+
+from app.db import Base
+from app.shops import models as shops_models  # noqa: F401
+
+__all__ = ["Base"]

@@ -1,0 +1,1 @@
+"""Tenants: Shopify shops, their encrypted credentials, tax profile and API keys."""
