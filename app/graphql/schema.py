@@ -1,0 +1,52 @@
+"""The schema: domain modules merged into one Query and one Mutation, with every limit the API ships with.
+
+Limits (settings): operation depth, token count, alias count; parser and validation caches are bounded;
+introspection is off in production; expected errors carry codes and unexpected ones are masked (`errors.py`).
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from app.config import Settings
+from app.graphql.errors import ErrorPolicy
+
+
+def _query_types() -> tuple[type, ...]:
+    from app.graphql.shops import ShopQueries
+
+    return (ShopQueries,)
+
+
+def _mutation_types() -> tuple[type, ...]:
+    return ()
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    extensions = [
+        ErrorPolicy,
+        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        ParserCache(maxsize=settings.graphql_cache_size),
+        ValidationCache(maxsize=settings.graphql_cache_size),
+    ]
+    if settings.env == "production":
+        extensions.append(DisableIntrospection())
+    mutations = _mutation_types()
+    return strawberry.Schema(
+        query=merge_types("Query", _query_types()),
+        mutation=merge_types("Mutation", mutations) if mutations else None,
+        extensions=extensions,
+        config=StrawberryConfig(relay_max_results=settings.graphql_max_page_size),
+    )
