@@ -24,7 +24,8 @@ from app.db import Base, Database, sync_url
 from app.migrate import upgrade
 
 TEST_DATABASE_URL = os.environ.get("TAXRECON_TEST_DATABASE_URL", "")
-TEST_BROKER_URL = os.environ.get("TAXRECON_TEST_BROKER_URL", "")
+TEST_REDIS_URL = os.environ.get("TAXRECON_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_AMQP_URL = os.environ.get("TAXRECON_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 REQUIRE_SERVICES = os.environ.get("TAXRECON_TEST_REQUIRE_SERVICES", "") == "1"
 SERVICE_ADDRESSES = {"postgresql": ("127.0.0.1", 5432), "redis": ("127.0.0.1", 6379), "rabbitmq": ("127.0.0.1", 5672)}
 
