@@ -97,9 +97,16 @@ def _exp(currency: str) -> Decimal:
     return Decimal(1).scaleb(-currency_exponent(currency))
 
 
+def _quantized(value: Decimal, currency: str, rounding: str) -> Decimal:
+    try:
+        return value.quantize(_exp(currency), rounding=rounding)
+    except InvalidOperation:  # more digits than the decimal context holds (28)
+        raise InvalidInput(f"amount {value} is too large to handle exactly") from None
+
+
 def quantize(amount: Amount, currency: str, rounding: str = ROUND_HALF_UP) -> Decimal:
     """`amount` rounded to the currency's minor unit with the given rounding mode (default half-up)."""
-    return to_decimal(amount).quantize(_exp(currency), rounding=rounding)
+    return _quantized(to_decimal(amount), currency, rounding)
 
 
 def to_minor(amount: Amount | Money, currency: str | None = None, *, rounding: str | None = None) -> int:
@@ -110,7 +117,7 @@ def to_minor(amount: Amount | Money, currency: str | None = None, *, rounding: s
     if currency is None:
         raise TypeError("to_minor needs a currency for a plain amount")
     value = to_decimal(amount)
-    exact = value.quantize(_exp(currency), rounding=rounding or ROUND_HALF_UP)
+    exact = _quantized(value, currency, rounding or ROUND_HALF_UP)
     if rounding is None and exact != value:
         raise InvalidInput(
             f"{value} has more decimals than {currency.upper()} allows ({currency_exponent(currency)}); "
