@@ -207,6 +207,8 @@ class Shipping:
 
     amount: Decimal = ZERO
     separately_stated: bool = True
+    by_common_carrier: bool | None = None
+    """Delivered by a common carrier (US: e.g. CA Reg. 1628); None when not stated."""
 
 
 @dataclass(frozen=True, slots=True)
