@@ -49,6 +49,11 @@ class Principal:
         return self.role in roles
 
 
+def operator_principal() -> Principal:
+    """The local operator (the `taxrecon` CLI), who holds the database and the secret key: an admin of every shop."""
+    return Principal(api_key_id=uuid.UUID(int=0), role="admin", all_shops=True, shop_ids=frozenset())
+
+
 def require_role(principal: Principal, *roles: str) -> None:
     """PermissionDenied unless the caller's role is one of `roles`."""
     if principal.role not in roles:

@@ -97,8 +97,8 @@ async def create_shop(
 ) -> Shop:
     """Validate everything, then add the shop (flushed, not committed). Conflict if the domain exists.
 
-    Normalisation warnings (a lower-cased domain) are logged; a caller that shows them to a person gets them from
-    `normalise_shop_domain(domain)`.
+    Normalisation warnings (a lower-cased domain) are for the person who typed the domain: a caller that shows them
+    gets them from `normalise_shop_domain(domain)` (the CLI prints them on stderr); here they are only debug-logged.
     """
     normalised, warnings = normalise_shop_domain(domain)
     shop = Shop(
@@ -124,7 +124,7 @@ async def create_shop(
     except IntegrityError:  # a concurrent insert won the race; the caller's unit of work rolls back
         raise Conflict(f"shop {normalised} already exists", field="domain") from None
     for warning in warnings:
-        log.warning("%s", warning)
+        log.debug("%s", warning)
     return shop
 
 

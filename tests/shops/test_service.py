@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 import pytest
@@ -75,15 +74,6 @@ async def test_defaults_and_missing_secrets(db: Database, box: SecretBox) -> Non
     assert shop.admin_api_base == "https://plain.myshopify.com"
     assert shop_access_token(shop, box) is None
     assert shop_webhook_secret(shop, box) is None
-
-
-async def test_lower_casing_is_logged_as_a_warning(db: Database, box: SecretBox,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="app.shops.service"):
-        async with db.unit_of_work() as session:
-            await create_shop(session, box=box, domain="LOUD.myshopify.com")
-    assert [r.getMessage() for r in caplog.records] == [
-        "shop domain 'LOUD.myshopify.com' was lower-cased to 'loud.myshopify.com'"]
 
 
 async def test_duplicate_domain_is_a_conflict_and_nothing_is_written(db: Database, box: SecretBox) -> None:
