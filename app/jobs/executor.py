@@ -1,0 +1,161 @@
+"""Running one job: claim its outbox row, run the handler, commit both, or record the failure.
+
+The job's transaction (one `unit_of_work`) starts with the claim, a single statement:
+`UPDATE job_outbox SET status='done', attempts=attempts+1 … WHERE id=:id AND status='pending' RETURNING payload`
+(on PostgreSQL restricted to `… FOR UPDATE SKIP LOCKED`). The handler then writes its effects through the same
+session and the unit of work commits everything at once. Consequences:
+- effect and done-mark are atomic: a crash or an error before commit leaves the row pending and no effect behind;
+- a redelivered message of a done row claims nothing and does nothing (exactly-once effects in the database);
+- two deliveries of one row at the same time: on PostgreSQL the second finds the row locked and does nothing; on
+  SQLite the claim takes the database's single write lock, so the second waits and then finds the row done.
+On SQLite the job transactions of one process are also serialised by an asyncio lock: waiting on the lock is much
+cheaper than SQLite's busy-timeout sleeps, and the database allows one writer anyway. (Handlers that call remote
+services should therefore keep their transactions short on SQLite, e.g. by splitting work into follow-up jobs.)
+
+A failure is recorded in a second, short transaction: attempts + 1, `last_error`, and a lease that covers the retry's
+backoff. Past the job's retry budget the row becomes `dead` with a `job_dead_letters` row and `JobDeadLettered` tells
+Dramatiq not to retry; otherwise `dramatiq.Retry(delay=…)` asks the Retries middleware for a bounded-backoff retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from dramatiq.common import compute_backoff
+from dramatiq.errors import Retry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.db import Database, utcnow
+from app.jobs.models import JobDeadLetter, OutboxMessage
+from app.jobs.registry import JobContext, JobSpec
+from app.logging import redact
+
+log = logging.getLogger(__name__)
+_TABLE = OutboxMessage.__table__
+_MAX_ERROR = 4000
+
+
+class JobDeadLettered(Exception):
+    """Raised to Dramatiq once a job's attempts are exhausted: the row is already recorded dead, do not retry."""
+
+
+def describe_error(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return redact(text)[:_MAX_ERROR]
+
+
+class Executor:
+    """Runs jobs on one event loop with one `Database` (build both inside the worker's loop)."""
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.settings = settings
+        self.database = database
+        self._serialise = database.engine.dialect.name == "sqlite"
+        self._lock = asyncio.Lock()
+        self.lease = timedelta(seconds=settings.outbox_lease_seconds)
+
+    @contextlib.asynccontextmanager
+    async def write_slot(self) -> AsyncIterator[None]:
+        if not self._serialise:
+            yield
+            return
+        async with self._lock:
+            yield
+
+    async def run(self, spec: JobSpec, outbox_id: uuid.UUID) -> bool:
+        """Run the job once. True if it ran, False if there was nothing to do (already done, dead or busy)."""
+        try:
+            async with self.write_slot(), self.database.unit_of_work() as session:
+                claimed = await self._claim(session, outbox_id)
+                if claimed is None:
+                    return False
+                payload, attempt = claimed
+                context = JobContext(session=session, settings=self.settings, database=self.database,
+                                     message_id=outbox_id, name=spec.name, attempt=attempt)
+                async with asyncio.timeout(spec.time_limit(self.settings) / 1000):
+                    await spec.handler(context, payload)
+            return True
+        except Exception as exc:
+            outcome = await self._failure(spec, outbox_id, exc)
+            if outcome is exc:
+                raise
+            raise outcome from exc
+
+    async def _claim(self, session: AsyncSession, outbox_id: uuid.UUID) -> tuple[dict[str, Any], int] | None:
+        condition = (_TABLE.c.id == outbox_id) & (_TABLE.c.status == "pending")
+        if session.bind.dialect.name == "postgresql":
+            locked = select(_TABLE.c.id).where(condition).with_for_update(skip_locked=True)
+            condition = _TABLE.c.id.in_(locked.scalar_subquery())
+        row = (await session.execute(
+            _TABLE.update().where(condition)
+            .values(status="done", attempts=_TABLE.c.attempts + 1, finished_at=utcnow())
+            .returning(_TABLE.c.payload, _TABLE.c.attempts)
+        )).first()
+        return None if row is None else (row.payload, row.attempts)
+
+    async def _failure(self, spec: JobSpec, outbox_id: uuid.UUID, exc: Exception) -> Exception:
+        """Record the failed attempt; the exception to give Dramatiq: `Retry` with a bounded backoff, or
+        `JobDeadLettered` once the budget is exhausted (or the original error if the database is unreachable)."""
+        error = describe_error(exc)
+        try:
+            attempts, delay = await self._record_failure(spec, outbox_id, error, spec.retries(self.settings))
+        except Exception as record_exc:
+            log.error("job %s %s failed (%s) and the failure could not be recorded: %s", spec.name, outbox_id,
+                      error, describe_error(record_exc))
+            return exc
+        if delay is None and attempts == 0:
+            log.info("job %s %s failed but is no longer pending (finished by another delivery)", spec.name,
+                     outbox_id)
+            return JobDeadLettered(error)
+        if delay is None:
+            log.error("job %s %s dead-lettered after %d attempt(s): %s", spec.name, outbox_id, attempts, error)
+            return JobDeadLettered(error)
+        log.warning("job %s %s attempt %d failed, retrying in %d ms: %s", spec.name, outbox_id, attempts, delay,
+                    error)
+        return Retry(error, delay=delay)
+
+    def backoff_ms(self, attempts: int) -> int:
+        _, delay = compute_backoff(max(attempts - 1, 0), factor=self.settings.job_min_backoff_ms,
+                                   max_backoff=self.settings.job_max_backoff_ms)
+        return delay
+
+    async def _record_failure(self, spec: JobSpec, outbox_id: uuid.UUID, error: str,
+                              max_retries: int) -> tuple[int, int | None]:
+        """(attempts so far, retry delay in ms), the delay None when the row is now dead."""
+        async with self.write_slot(), self.database.unit_of_work() as session:
+            row = (await session.execute(
+                _TABLE.update().where(_TABLE.c.id == outbox_id, _TABLE.c.status == "pending")
+                .values(attempts=_TABLE.c.attempts + 1, last_error=error)
+                .returning(_TABLE.c.attempts, _TABLE.c.payload)
+            )).first()
+            if row is None:  # finished meanwhile (another delivery): nothing to retry
+                return 0, None
+            if row.attempts > max_retries:
+                await mark_dead(session, outbox_id, name=spec.name, payload=row.payload, reason="retries_exhausted",
+                                error=error, attempts=row.attempts)
+                return row.attempts, None
+            delay = self.backoff_ms(row.attempts)
+            lease = utcnow() + timedelta(milliseconds=delay) + self.lease
+            await session.execute(_TABLE.update().where(_TABLE.c.id == outbox_id).values(lease_until=lease))
+            return row.attempts, delay
+
+
+async def mark_dead(session: AsyncSession, outbox_id: uuid.UUID, *, name: str, payload: dict[str, Any], reason: str,
+                    error: str, attempts: int) -> None:
+    """Make a pending row `dead` and record why (one dead letter per row)."""
+    await session.execute(
+        _TABLE.update().where(_TABLE.c.id == outbox_id, _TABLE.c.status == "pending")
+        .values(status="dead", finished_at=utcnow(), last_error=error)
+    )
+    exists = await session.scalar(select(JobDeadLetter.id).where(JobDeadLetter.outbox_id == outbox_id))
+    if exists is None:
+        session.add(JobDeadLetter(outbox_id=outbox_id, job_name=name, payload=payload, reason=reason, error=error,
+                                  attempts=attempts))

@@ -1,0 +1,153 @@
+"""Relay and sweeper: how committed outbox rows reach the broker, and how lost ones are found again.
+
+- The `Relay` sends `(outbox id, job name)` pairs as Dramatiq messages. A send is only a wake-up: if it fails (broker
+  down) or is lost (StubBroker dies with its process, Redis loses a worker's in-flight messages), the row stays
+  pending and the sweeper re-sends it. Network brokers are called from one dedicated thread (pika connections are
+  per thread; the event loop never blocks on the broker).
+- The process's relay is registered with `activate()` by `JobRuntime.start`; `enqueue` uses it to set leases and the
+  after-commit hook uses it to send.
+- The `Sweeper` periodically claims pending rows whose lease expired, pushes their lease forward and re-sends them.
+  Claiming is one `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`, so several API and worker
+  processes on PostgreSQL never send the same expired row twice per lease, and a row locked by a running job (its
+  transaction holds the lock until it commits done) is skipped. SQLite has a single writer, so the same statement
+  is safe there without the lock clause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from sqlalchemy import select
+
+from app.config import Settings
+from app.db import Database, utcnow
+from app.jobs.models import OutboxMessage
+from app.logging import redact
+
+log = logging.getLogger(__name__)
+_TABLE = OutboxMessage.__table__
+
+_active: Relay | None = None
+
+
+def active_relay() -> Relay | None:
+    return _active
+
+
+def activate(relay: Relay) -> None:
+    global _active
+    _active = relay
+
+
+def deactivate(relay: Relay) -> None:
+    global _active
+    if _active is relay:
+        _active = None
+
+
+class Relay:
+    """Sends outbox rows to the broker in batches."""
+
+    def __init__(self, broker: dramatiq.Broker, actors: dict[str, dramatiq.Actor], *, lease_seconds: float) -> None:
+        self.broker = broker
+        self.actors = actors
+        self.lease = timedelta(seconds=lease_seconds)
+        self._inline = isinstance(broker, StubBroker)
+        self._thread = None if self._inline else ThreadPoolExecutor(1, thread_name_prefix="outbox-relay")
+        self.sent = 0
+
+    def lease_until(self, now: datetime | None = None) -> datetime:
+        return (now or utcnow()) + self.lease
+
+    def send_now(self, items: Sequence[tuple[uuid.UUID, str]]) -> int:
+        """Send synchronously (caller's thread). Unknown job names are skipped with a warning."""
+        count = 0
+        for message_id, name in items:
+            actor = self.actors.get(name)
+            if actor is None:
+                log.warning("outbox row %s names job %r, which this process does not know; not sent", message_id,
+                            name)
+                continue
+            self.broker.enqueue(actor.message(str(message_id)))
+            count += 1
+        self.sent += count
+        return count
+
+    async def send(self, items: Sequence[tuple[uuid.UUID, str]]) -> int:
+        """Send without blocking the event loop; a failure is logged, never raised (the sweeper re-sends)."""
+        try:
+            if self._thread is None:
+                return self.send_now(items)
+            return await asyncio.get_running_loop().run_in_executor(self._thread, self.send_now, list(items))
+        except Exception as exc:  # the database is the truth: the rows stay pending and will be re-sent
+            log.warning("could not send %d job(s) to the broker (they stay pending and will be re-sent): %s",
+                        len(items), redact(str(exc)))
+            return 0
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+
+
+class Sweeper:
+    """Re-sends pending rows whose lease expired (and, on an embedded start, everything the StubBroker lost)."""
+
+    def __init__(self, database: Database, relay: Relay, settings: Settings) -> None:
+        self.database = database
+        self.relay = relay
+        self.interval = settings.outbox_sweep_interval_seconds
+        self.batch = settings.outbox_relay_batch
+        self.resent = 0
+
+    async def sweep(self, *, cutoff: datetime | None = None) -> int:
+        """Claim and re-send every pending row with `lease_until < cutoff` (default: now). Returns how many."""
+        cutoff = cutoff or utcnow()
+        total = 0
+        while True:
+            items = await self._claim(cutoff)
+            if items:
+                await self.relay.send(items)
+            total += len(items)
+            if len(items) < self.batch:
+                break
+        self.resent += total
+        if total:
+            log.info("sweeper re-sent %d pending job(s)", total)
+        return total
+
+    async def _claim(self, cutoff: datetime) -> list[tuple[uuid.UUID, str]]:
+        async with self.database.unit_of_work() as session:
+            due = (select(_TABLE.c.id).where(_TABLE.c.status == "pending", _TABLE.c.lease_until < cutoff)
+                   .order_by(_TABLE.c.lease_until).limit(self.batch))
+            if session.bind.dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            rows = await session.execute(
+                _TABLE.update().where(_TABLE.c.id.in_(due.scalar_subquery()), _TABLE.c.status == "pending")
+                .values(lease_until=self.relay.lease_until(), resends=_TABLE.c.resends + 1)
+                .returning(_TABLE.c.id, _TABLE.c.name)
+            )
+            return [(row.id, row.name) for row in rows]
+
+    async def run(self, *, resend_all_first: bool) -> None:
+        """Sweep forever (cancel the task to stop). With `resend_all_first`, first re-send every pending row whose
+        lease would expire within one lease period (an embedded StubBroker starts empty: all it held is lost)."""
+        if resend_all_first:
+            await self._sweep_logged(cutoff=self.relay.lease_until())
+        while True:
+            await asyncio.sleep(self.interval)
+            await self._sweep_logged()
+
+    async def _sweep_logged(self, *, cutoff: datetime | None = None) -> None:
+        try:
+            await self.sweep(cutoff=cutoff)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a locked SQLite file or a PostgreSQL restart must not kill the loop
+            log.warning("outbox sweep failed (will retry in %.1fs): %s", self.interval, redact(str(exc)))

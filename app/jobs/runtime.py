@@ -1,0 +1,121 @@
+"""`JobRuntime`: the job layer of one process (API, worker or CLI).
+
+`start(embedded_worker=...)`:
+1. imports every job module and builds the broker with its middleware, then declares the actors on it;
+2. checks that the broker is reachable (a clear ConfigurationError naming the URL without its password);
+3. activates the relay (after-commit sends of this process go through it);
+4. with `embedded_worker`, starts a Dramatiq `Worker` in this process (threads = settings.worker_threads) — with
+   `memory://` this is the only consumer there is; with Redis/RabbitMQ it is what `taxrecon worker` runs;
+5. starts the sweeper on the caller's event loop. With `memory://` its first pass re-sends every pending row at
+   once: whatever the StubBroker held died with the previous process.
+`stop()` reverses this; jobs in flight finish (or, if killed, stay pending and are re-sent on the next start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import dramatiq
+
+from app.config import Settings
+from app.db import Database
+from app.errors import ConfigurationError
+from app.jobs import relay as relay_module
+from app.jobs.actors import declare_actors, import_all_tasks
+from app.jobs.broker import BrokerTarget, build_broker, build_middleware, ping_broker, redacted_url
+from app.jobs.relay import Relay, Sweeper
+from app.jobs.worker import DeadLetterRecorder, WorkerResources
+
+log = logging.getLogger(__name__)
+WORKER_IDLE_TIMEOUT_MS = 100
+
+
+class JobRuntime:
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.settings = settings
+        self.database = database
+        self.target = BrokerTarget.parse(settings)
+        self.resources = WorkerResources(settings)
+        self.dead_letters = DeadLetterRecorder(self.resources)
+        self.broker: dramatiq.Broker | None = None
+        self.actors: dict[str, dramatiq.Actor] = {}
+        self.relay: Relay | None = None
+        self.sweeper: Sweeper | None = None
+        self.worker: dramatiq.Worker | None = None
+        self._sweep_task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, database: Database) -> JobRuntime:
+        return cls(settings, database)
+
+    @property
+    def embedded(self) -> bool:
+        return self.worker is not None
+
+    async def start(self, *, embedded_worker: bool) -> None:
+        if self.broker is not None:
+            raise RuntimeError("JobRuntime already started")
+        import_all_tasks()
+        middleware = build_middleware(self.settings, [self.resources, self.dead_letters])
+        broker = build_broker(self.settings, self.target, middleware)
+        try:
+            await asyncio.to_thread(ping_broker, broker, self.settings)
+        except ConfigurationError:
+            await asyncio.to_thread(broker.close)
+            raise
+        self.broker = broker
+        self.actors = declare_actors(broker, self.target, self.settings, self.resources)
+        self.relay = Relay(broker, self.actors, lease_seconds=self.settings.outbox_lease_seconds)
+        relay_module.activate(self.relay)
+        if embedded_worker:
+            await asyncio.to_thread(self._start_worker)
+        self.sweeper = Sweeper(self.database, self.relay, self.settings)
+        self._sweep_task = asyncio.create_task(
+            self.sweeper.run(resend_all_first=self.target.kind == "memory"), name="outbox-sweeper")
+        log.info("jobs: %s broker at %s, %d job(s), %s", self.target.kind, redacted_url(self.settings.broker_url),
+                 len(self.actors), "worker in this process" if embedded_worker else "no worker in this process")
+
+    def _start_worker(self) -> None:
+        assert self.broker is not None
+        self.broker.emit_after("process_boot")  # starts the TimeLimit watchdog (the dramatiq CLI would do this)
+        worker = dramatiq.Worker(self.broker, worker_threads=self.settings.worker_threads,
+                                 worker_timeout=WORKER_IDLE_TIMEOUT_MS)
+        worker.start()
+        self.worker = worker
+
+    async def stop(self) -> None:
+        if self._sweep_task is not None:
+            self._sweep_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweep_task
+            self._sweep_task = None
+        if self.relay is not None:
+            relay_module.deactivate(self.relay)
+        if self.worker is not None:
+            await asyncio.to_thread(self.worker.stop, 30_000)
+            self.worker = None
+        if self.relay is not None:
+            await asyncio.to_thread(self.relay.close)
+        if self.broker is not None:
+            await asyncio.to_thread(self.broker.close)
+            self.broker = None
+
+    async def ping(self) -> None:
+        """Raise ConfigurationError when the broker is unreachable (for /readyz, and as a pre-flight check before
+        `start`, with a throw-away connection)."""
+        if self.broker is not None:
+            await asyncio.to_thread(ping_broker, self.broker, self.settings)
+            return
+        broker = build_broker(self.settings, self.target, [])
+        try:
+            await asyncio.to_thread(ping_broker, broker, self.settings)
+        finally:
+            await asyncio.to_thread(broker.close)
+
+    async def sweep_now(self) -> int:
+        """Run one sweep immediately (tests, CLI); returns how many rows were re-sent."""
+        if self.sweeper is None:
+            raise RuntimeError("JobRuntime not started")
+        return await self.sweeper.sweep()

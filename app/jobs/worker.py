@@ -1,0 +1,106 @@
+"""Worker-side middleware: the worker's own database on its event loop, and the dead-letter recorder.
+
+A Dramatiq worker (embedded in `taxrecon serve`, or in `taxrecon worker`) runs async actors on one event-loop thread
+(the AsyncIO middleware). Async database pools must not cross event loops, so `WorkerResources` builds the worker's
+`Database` and `Executor` inside that loop when the worker boots, and disposes of them when it stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.middleware import Middleware, MiddlewareError, TimeLimitExceeded
+from sqlalchemy import select
+
+from app.config import Settings
+from app.db import Database
+from app.jobs.executor import Executor, JobDeadLettered, describe_error, mark_dead
+from app.jobs.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+_TABLE = OutboxMessage.__table__
+
+
+class WorkerBootError(MiddlewareError):
+    """Raised when the worker cannot build its database (it stops the worker from starting)."""
+
+
+class WorkerResources(Middleware):
+    """Owns the worker process's `Executor` (and its `Database`), built on the worker's event loop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.executor: Executor | None = None
+
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        loop_thread = get_event_loop_thread()
+        if loop_thread is None:
+            raise WorkerBootError("the AsyncIO middleware must come before WorkerResources")
+        try:
+            self.executor = loop_thread.run_coroutine(self._open())
+        except Exception as exc:
+            raise WorkerBootError(f"the worker could not open its database: {describe_error(exc)}") from exc
+
+    async def _open(self) -> Executor:
+        database = Database.from_settings(self.settings)
+        await database.ping()
+        return Executor(self.settings, database)
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        loop_thread = get_event_loop_thread()
+        if self.executor is not None and loop_thread is not None:
+            loop_thread.run_coroutine(self.executor.database.dispose())
+        self.executor = None
+
+
+class DeadLetterRecorder(Middleware):
+    """Records the messages Dramatiq gives up on by itself (age limit, the thread-level time limit, retries
+    exhausted while the failure could not be recorded): their rows become `dead` with a `job_dead_letters` row.
+    Failures the executor already dead-lettered (`JobDeadLettered`) are left alone."""
+
+    def __init__(self, resources: WorkerResources) -> None:
+        self.resources = resources
+        self.recorded = 0
+
+    def after_process_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy, *,
+                              result: object = None, exception: BaseException | None = None) -> None:
+        if exception is None or not message.failed or isinstance(exception, JobDeadLettered):
+            return
+        reason = "time_limit" if isinstance(exception, TimeLimitExceeded) else "retries_exhausted"
+        self._record(message, reason, describe_error(exception))
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
+        if message.failed:
+            self._record(message, "age_limit", "the message exceeded its age limit (job_max_age_ms)")
+
+    def _record(self, message: dramatiq.MessageProxy, reason: str, error: str) -> None:
+        executor = self.resources.executor
+        loop_thread = get_event_loop_thread()
+        try:
+            outbox_id = uuid.UUID(str(message.args[0]))
+        except (IndexError, ValueError):
+            log.error("dead message %s has no outbox id; not recorded", message.message_id)
+            return
+        if executor is None or loop_thread is None:
+            log.error("dead message for outbox row %s could not be recorded: no worker database", outbox_id)
+            return
+        loop_thread.run_coroutine(record_dead_letter(executor, outbox_id, reason=reason, error=error))
+        self.recorded += 1
+
+
+async def record_dead_letter(executor: Executor, outbox_id: uuid.UUID, *, reason: str, error: str) -> bool:
+    """Mark a still-pending row dead with a dead letter; False if the row is not pending (nothing to record)."""
+    async with executor.write_slot(), executor.database.unit_of_work() as session:
+        row = (await session.execute(
+            select(_TABLE.c.name, _TABLE.c.payload, _TABLE.c.attempts)
+            .where(_TABLE.c.id == outbox_id, _TABLE.c.status == "pending")
+        )).first()
+        if row is None:
+            return False
+        await mark_dead(session, outbox_id, name=row.name, payload=row.payload, reason=reason, error=error,
+                        attempts=row.attempts)
+    log.error("job %s %s dead-lettered (%s): %s", row.name, outbox_id, reason, error)
+    return True
