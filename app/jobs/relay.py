@@ -135,11 +135,11 @@ class Sweeper:
             )
             return [(row.id, row.name) for row in rows]
 
-    async def run(self, *, resend_all_first: bool) -> None:
-        """Sweep forever (cancel the task to stop). With `resend_all_first`, first re-send every pending row whose
-        lease would expire within one lease period (an embedded StubBroker starts empty: all it held is lost)."""
-        if resend_all_first:
-            await self._sweep_logged(cutoff=self.relay.lease_until())
+    async def run(self, *, resend_before: datetime | None = None) -> None:
+        """Sweep forever (cancel the task to stop). With `resend_before`, first re-send every pending row whose lease
+        ends before it (an embedded StubBroker starts empty: whatever it held died with the previous process)."""
+        if resend_before is not None:
+            await self._sweep_logged(cutoff=resend_before)
         while True:
             await asyncio.sleep(self.interval)
             await self._sweep_logged()

@@ -68,12 +68,14 @@ class JobRuntime:
         self.broker = broker
         self.actors = declare_actors(broker, self.target, self.settings, self.resources)
         self.relay = Relay(broker, self.actors, lease_seconds=self.settings.outbox_lease_seconds)
+        # Rows enqueued from now on get leases >= this cutoff, so the start-up pass re-sends only older rows.
+        resend_before = self.relay.lease_until() if self.target.kind == "memory" else None
         relay_module.activate(self.relay)
         if embedded_worker:
             await asyncio.to_thread(self._start_worker)
         self.sweeper = Sweeper(self.database, self.relay, self.settings)
         self._sweep_task = asyncio.create_task(
-            self.sweeper.run(resend_all_first=self.target.kind == "memory"), name="outbox-sweeper")
+            self.sweeper.run(resend_before=resend_before), name="outbox-sweeper")
         log.info("jobs: %s broker at %s, %d job(s), %s", self.target.kind, redacted_url(self.settings.broker_url),
                  len(self.actors), "worker in this process" if embedded_worker else "no worker in this process")
 
