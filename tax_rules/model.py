@@ -360,6 +360,12 @@ class Fx(Protocol):
     def describe(self, to_currency: str) -> str:
         """Words for the explanation: which rate was used and where it came from."""
 
+    def rate(self, to_currency: str) -> Decimal:
+        """Units of `to_currency` per one unit of the quote currency."""
+
+    def is_stated(self, to_currency: str) -> bool:
+        """True when the conversion uses the stated (indicative) table rather than a supplied rate."""
+
 
 @dataclass(frozen=True, slots=True)
 class ResolverInput:
