@@ -1,0 +1,215 @@
+"""Bulk backfill: run Shopify's bulk query, then stream its JSONL into the commerce records, resumably.
+
+Flow: `start_operation` (bulkOperationRunQuery with bulk_orders.graphql) → completion learned from the
+`bulk_operations/finish` webhook or by polling `bulk_operation` → `ingest_slice` streams the file.
+
+Streaming invariants:
+- The file is read as bytes in chunks and split on newlines; only one order (with its children, which Shopify writes
+  right after it because we ask for grouped output) is held at a time, plus the current upsert batch — memory is flat
+  however large the store.
+- The resume point (`bytes_committed`/`lines_committed`, `last_root_id`) is always the start of an order line and is
+  written in the same transaction as the orders before it. A crash or a failed download loses at most one slice;
+  the next run asks for the rest with an HTTP Range request (or skips locally when the server ignores Range).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import utcnow
+from app.errors import Conflict
+from app.shopify.client import AdminClient, ShopifyError, ShopifyUnavailable, load_document
+from app.shopify.models import ShopifyBulkRun
+from app.shopify.sync import StoreCounts, store_orders
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+TERMINAL_FAILURES = ("FAILED", "CANCELED", "EXPIRED")
+
+
+class BulkInProgress(ShopifyUnavailable):
+    """Raised when Shopify already runs a bulk query for this app and shop (retry later)."""
+
+    code = "SHOPIFY_BULK_IN_PROGRESS"
+
+
+class BulkFailed(ShopifyError):
+    """Raised when Shopify reports the bulk operation FAILED, CANCELED or EXPIRED."""
+
+    code = "SHOPIFY_BULK_FAILED"
+
+
+async def start_operation(client: AdminClient) -> dict[str, Any]:
+    data = await client.execute("bulk_operation_run_query", {"query": load_document("bulk_orders").text})
+    payload = data["bulkOperationRunQuery"]
+    errors = payload.get("userErrors") or []
+    if errors:
+        message = errors[0].get("message", "bulk query refused")
+        if errors[0].get("code") == "OPERATION_IN_PROGRESS" or "in progress" in message.lower():
+            raise BulkInProgress(f"{client.shop_domain}: {message}")
+        raise ShopifyError(f"{client.shop_domain}: Shopify refused the bulk query: {message}")
+    return payload["bulkOperation"]
+
+
+async def poll_operation(client: AdminClient, operation_id: str) -> dict[str, Any]:
+    data = await client.execute("bulk_operation", {"id": operation_id})
+    operation = data.get("bulkOperation")
+    if operation is None:
+        raise BulkFailed(f"{client.shop_domain}: bulk operation {operation_id} does not exist")
+    return operation
+
+
+def apply_operation(run: ShopifyBulkRun, operation: dict[str, Any]) -> None:
+    """Copy Shopify's view of the operation onto our run row."""
+    run.shopify_status = operation.get("status")
+    run.error_code = operation.get("errorCode")
+    if operation.get("objectCount") is not None:
+        run.object_count = int(operation["objectCount"])
+    if operation.get("rootObjectCount") is not None:
+        run.root_object_count = int(operation["rootObjectCount"])
+    if operation.get("status") == "COMPLETED":
+        run.url = operation.get("url")
+        run.completed_at = run.completed_at or utcnow()
+        if run.status in ("starting", "running"):
+            run.status = "ingesting"
+    elif operation.get("status") in TERMINAL_FAILURES:
+        run.status = "failed"
+        run.message = (f"Shopify reports the bulk operation {operation.get('status')}"
+                       f" ({operation.get('errorCode') or 'no error code'}); start a new backfill")
+        run.finished_at = utcnow()
+
+
+async def active_run(session: AsyncSession, shop_id: uuid.UUID) -> ShopifyBulkRun | None:
+    return (await session.execute(
+        select(ShopifyBulkRun).where(ShopifyBulkRun.shop_id == shop_id,
+                                     ShopifyBulkRun.status.in_(("starting", "running", "ingesting")))
+        .order_by(ShopifyBulkRun.created_at.desc()).limit(1)
+    )).scalar_one_or_none()
+
+
+@dataclass
+class SliceLimits:
+    max_orders: int = 20_000
+    max_seconds: float = 10.0
+
+
+@dataclass
+class IngestOutcome:
+    finished: bool
+    counts: StoreCounts
+    orders: int
+
+
+class _Cursor:
+    """Byte and line position in the JSONL file, and the start of the order being assembled."""
+
+    def __init__(self, offset: int, lines: int) -> None:
+        self.offset = offset
+        self.lines = lines
+        self.root_offset = offset
+        self.root_lines = lines
+        self.root_id: str | None = None
+
+
+async def _byte_lines(response: httpx.Response, skip: int):
+    """Complete lines (bytes, without the newline) from the response, after skipping `skip` bytes locally."""
+    buffer = b""
+    async for chunk in response.aiter_bytes(1 << 16):
+        if skip:
+            cut = min(skip, len(chunk))
+            chunk, skip = chunk[cut:], skip - cut
+            if not chunk:
+                continue
+        buffer += chunk
+        lines = buffer.split(b"\n")
+        buffer = lines.pop()
+        for line in lines:
+            yield line
+    if buffer:
+        yield buffer
+
+
+async def ingest_slice(session: AsyncSession, http: httpx.AsyncClient, run: ShopifyBulkRun,
+                       limits: SliceLimits | None = None) -> IngestOutcome:
+    """Store the next part of the run's JSONL; marks the run done at the end of the file."""
+    from app.shopify.mapping import BulkAssembler
+
+    limits = limits or SliceLimits()
+    if not run.url:
+        if run.root_object_count == 0 or run.object_count == 0:
+            return await _finish(session, run, StoreCounts(), 0)
+        raise Conflict(f"bulk run {run.id} has no result URL yet (status {run.shopify_status})")
+    cursor = _Cursor(run.bytes_committed, run.lines_committed)
+    headers = {"Range": f"bytes={cursor.offset}-"} if cursor.offset else {}
+    assembler = BulkAssembler()
+    counts, batch, orders, started = StoreCounts(), [], 0, time.monotonic()
+    async with http.stream("GET", run.url, headers=headers) as response:
+        if response.status_code == 416:  # nothing after the resume point
+            return await _finish(session, run, counts, 0)
+        response.raise_for_status()
+        skip = cursor.offset if (cursor.offset and response.status_code != 206) else 0
+        async for line in _byte_lines(response, skip):
+            start = cursor.offset
+            cursor.offset += len(line) + 1
+            cursor.lines += 1
+            if not line.strip():
+                continue
+            obj = json.loads(line)
+            is_root = "__parentId" not in obj
+            done = assembler.feed(obj)
+            if is_root:
+                if done is not None:
+                    batch.append(done)
+                    orders += 1
+                    cursor.root_id = done.get("id")
+                cursor.root_offset, cursor.root_lines = start, cursor.lines - 1
+                if len(batch) >= BATCH_SIZE:
+                    await _store(session, run, batch, counts, cursor)
+                if orders >= limits.max_orders or time.monotonic() - started >= limits.max_seconds:
+                    await _store(session, run, batch, counts, cursor)
+                    return IngestOutcome(False, counts, orders)
+    last = assembler.finish()
+    if last is not None:
+        batch.append(last)
+        orders += 1
+        cursor.root_id = last.get("id")
+    cursor.root_offset, cursor.root_lines = cursor.offset, cursor.lines
+    await _store(session, run, batch, counts, cursor)
+    return await _finish(session, run, counts, orders)
+
+
+async def _store(session: AsyncSession, run: ShopifyBulkRun, batch: list[dict[str, Any]], counts: StoreCounts,
+                 cursor: _Cursor) -> None:
+    """Upsert the batch and move the resume point to the start of the order not yet complete."""
+    if batch:
+        stored = await store_orders(session, run.shop_id, batch)
+        counts.add(stored)
+        run.orders_applied += stored.applied
+        run.orders_stale += stored.stale
+        run.orders_unchanged += stored.unchanged
+        run.roots_committed += len(batch)
+        run.last_root_id = cursor.root_id
+        batch.clear()
+    run.bytes_committed = cursor.root_offset
+    run.lines_committed = cursor.root_lines
+    await session.flush()
+
+
+async def _finish(session: AsyncSession, run: ShopifyBulkRun, counts: StoreCounts, orders: int) -> IngestOutcome:
+    run.status = "done"
+    run.finished_at = utcnow()
+    run.message = (f"{run.roots_committed} orders stored ({run.orders_applied} applied, {run.orders_unchanged} "
+                   f"unchanged, {run.orders_stale} stale)")
+    await session.flush()
+    log.info("shopify bulk run %s done: %s", run.id, run.message)
+    return IngestOutcome(True, counts, orders)
