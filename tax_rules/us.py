@@ -51,8 +51,9 @@ def pct(value: Decimal) -> str:
     return text
 
 
-def cite(row: DatedRow, what: str) -> str:
-    note = getattr(row.value, "note", "")
+def cite(row: DatedRow, what: str, *, with_note: bool = True) -> str:
+    """`what (valid since 2025-01-01; <row note>; source: ...)`: the words every decision carries."""
+    note = getattr(row.value, "note", "") if with_note else ""
     return f"{what} ({row.ref(what).period()}{'; ' + note if note else ''}; source: {row.source})"
 
 
@@ -136,41 +137,44 @@ class StatePart:
 
 def _apply_rule(inp: ResolverInput, ctx: StateContext, line: Line, key: str,
                 row: DatedRow[ProductRule] | None) -> StatePart:
+    """The state component of a line under its category rule (no rule: the general state rate)."""
     state_rate = ctx.rate_row.value.rate
     if row is None:
         return StatePart(state_rate, ZERO, None, False)
     rule = row.value
-    label = f"{ctx.state} {key.replace('_', ' ')} rule '{rule.kind}'"
+    label = f"{ctx.state} {key.replace('_', ' ')} rule: {rule.note or rule.kind}"
+
+    def say(words: str) -> str:
+        return cite(row, label, with_note=False) + words
+
     cancelled = [a for a in rule.taxable_if if line.attributes.get(a)]
     if cancelled and rule.kind == "exempt":
-        return StatePart(state_rate, ZERO, cite(row, label) + f": attribute {cancelled[0]!r} makes the item taxable",
-                         False)
-    unit = inp.amounts.unit_net(line.id, state_rate)
+        return StatePart(state_rate, ZERO, say(f": attribute {cancelled[0]!r} makes this item taxable"), False)
     if rule.kind == "exempt":
-        return StatePart(None, ZERO, cite(row, label) + ": exempt", True)
+        return StatePart(None, ZERO, say(": exempt"), True)
     if rule.kind == "taxable":
-        return StatePart(state_rate, ZERO, cite(row, label) + f": taxable at {pct(state_rate)} %", False)
+        return StatePart(state_rate, ZERO, say(f": taxable at {pct(state_rate)} %"), False)
     if rule.kind == "reduced":
         assert rule.rate is not None
         words = f": state rate {pct(rule.rate)} % instead of {pct(state_rate)} %"
-        return StatePart(rule.rate if rule.rate else None, ZERO, cite(row, label) + words, not rule.rate)
+        return StatePart(rule.rate or None, ZERO, say(words), not rule.rate)
     assert rule.amount is not None
+    unit = inp.amounts.unit_net(line.id, state_rate)
+    limit = f"{rule.amount:.2f}"
     if rule.kind == "exempt_below":
         if unit < rule.amount:
-            return StatePart(None, ZERO, cite(row, label) + f": {unit:.2f} per item is under {rule.amount:.2f}, "
-                             "exempt from the state tax", False)
-        return StatePart(state_rate, ZERO, cite(row, label) + f": {unit:.2f} per item is not under "
-                         f"{rule.amount:.2f}, taxable", False)
+            return StatePart(None, ZERO, say(f": {unit:.2f} per item is under {limit}, exempt from the state tax"),
+                             False)
+        return StatePart(state_rate, ZERO, say(f": {unit:.2f} per item is not under {limit}, taxable"), False)
     if rule.kind == "exempt_up_to":
-        words = (f": the first {rule.amount:.2f} of each item is exempt, only the excess is taxed"
-                 if unit > rule.amount else f": {unit:.2f} per item is within the exempt {rule.amount:.2f}")
-        return StatePart(state_rate, rule.amount, cite(row, label) + words, False)
+        words = (f": the first {limit} of each item is exempt, only the excess is taxed" if unit > rule.amount
+                 else f": {unit:.2f} per item is within the exempt {limit}")
+        return StatePart(state_rate, rule.amount, say(words), False)
     assert rule.rate is not None  # luxury_above
     if unit > rule.amount:
-        return StatePart(rule.rate, ZERO, cite(row, label) + f": {unit:.2f} per item exceeds {rule.amount:.2f}, "
-                         f"taxed at {pct(rule.rate)} %", False)
-    return StatePart(state_rate, ZERO, cite(row, label) + f": {unit:.2f} per item does not exceed "
-                     f"{rule.amount:.2f}", False)
+        return StatePart(rule.rate, ZERO, say(f": {unit:.2f} per item exceeds {limit}, taxed at {pct(rule.rate)} %"),
+                         False)
+    return StatePart(state_rate, ZERO, say(f": {unit:.2f} per item does not exceed {limit}"), False)
 
 
 def _line_decision(inp: ResolverInput, rules: UsRules, ctx: StateContext, line: Line,
@@ -266,6 +270,5 @@ def resolve(inp: ResolverInput) -> Resolution:
         warnings.append("B2B sale taxed like a consumer sale: resale and exemption certificates are not modelled")
     lines = tuple(_line_decision(inp, rules, ctx, line, warnings) for line in inp.request.lines)
     shipping = _shipping(inp, rules, ctx)
-    explanation.extend(shipping.reasons)
     return Resolution(ctx.jurisdiction, Scheme.US_SALES_TAX, lines, shipping, explanation=tuple(explanation),
                       warnings=tuple(dict.fromkeys(warnings)))

@@ -24,14 +24,25 @@ PRODUCT_CATEGORIES = ("clothing", "food", "medical_prescription", "gift_card", "
                       "sanitary_hygiene", "general")
 
 
+def check_shape(records: list[dict[str, str]], file: str) -> None:
+    """Every CSV row has exactly the header's fields (an unquoted comma in a note would shift the columns)."""
+    for number, record in enumerate(records, start=2):
+        if None in record:
+            raise RulesDataError(file, number, "more fields than the header (quote a value that holds a comma)")
+        if any(value is None for value in record.values()):
+            raise RulesDataError(file, number, "fewer fields than the header")
+
+
 def read_csv(data_dir: Path, relative: str) -> list[dict[str, str]]:
     """Rows of a data CSV as dicts (header line = row 1, so the first record is row 2)."""
     path = data_dir / relative
     try:
         with path.open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
+            records = list(csv.DictReader(handle))
     except OSError as exc:
         raise RulesDataError(relative, None, f"cannot read: {exc.strerror or exc}") from exc
+    check_shape(records, relative)
+    return records
 
 
 def decimal_field(record: dict[str, str], column: str, file: str, row: int, *, required: bool = True) -> Decimal | None:
