@@ -38,6 +38,11 @@ class RedactingFilter(logging.Filter):
         for key, value in list(vars(record).items()):
             if key not in _STANDARD_ATTRS and isinstance(value, str):
                 setattr(record, key, redact(value))
+        # Tracebacks too: formatters reuse a cached exc_text, so every handler prints the redacted one.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 
