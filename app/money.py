@@ -1,15 +1,15 @@
 """Money: integer minor units in the database, `Decimal` (and py-moneyed `Money`) in code, never float.
 
 Decisions:
-- A currency's exponent (number of minor-unit digits) is the ISO 4217 one: JPY 0, EUR 2, KWD/BHD 3. py-moneyed
-  carries the ISO table; codes it lacks (newer ones such as XCG) fall back to babel's CLDR precision. CLDR's
-  *display* digits differ for a few currencies (HUF, IDR, IQD), so they are not used for storage.
+- A currency's exponent (number of minor-unit digits) is babel's (CLDR) precision: JPY 0, EUR 2, KWD/BHD 3. The
+  commerce mappers and `tax_rules` use the same table, so minor units mean the same thing everywhere. CLDR gives
+  fewer digits than ISO 4217 for a few currencies (HUF, IDR, COP, IQD, ... → 0): an amount with more digits than
+  the table allows must be rounded explicitly before it is stored (see `to_minor`).
 - Rounding happens only at named boundaries, with an explicit mode: `quantize(..., rounding=...)`, `to_minor(...,
   rounding=...)`. `to_minor` without a rounding mode refuses an amount it cannot store exactly.
 - `allocate` splits by largest remainder over minor units, so the parts always add up to the total exactly
   (negative totals are split as the mirror image of the positive split).
-- `format_money` always takes an explicit locale and shows the currency's ISO exponent (a finance view shows what is
-  stored, so HUF 1234.50 prints as 1.234,50 HUF in de_DE, not rounded away).
+- `format_money` always takes an explicit locale and shows exactly the currency's exponent digits.
 - Floats are refused with TypeError everywhere: binary fractions cannot hold 0.10 exactly.
 
 py-moneyed is dormant upstream, so it stays behind this module: other modules import `Money` and helpers from here.
@@ -61,13 +61,8 @@ def validate_currency(code: object) -> str:
 
 @lru_cache(maxsize=None)
 def currency_exponent(code: str) -> int:
-    """Digits after the decimal point of the currency's minor unit (ISO 4217): JPY 0, EUR 2, KWD 3."""
-    code = validate_currency(code)
-    try:
-        sub_unit = _moneyed_currency(code).sub_unit
-    except CurrencyDoesNotExist:
-        return get_currency_precision(code)
-    return len(str(sub_unit)) - 1
+    """Digits after the decimal point of the currency's minor unit (babel/CLDR): JPY 0, EUR 2, KWD 3."""
+    return int(get_currency_precision(validate_currency(code)))
 
 
 def _moneyed_currency_for(code: str) -> object:
@@ -217,7 +212,7 @@ def parse_locale(identifier: str) -> Locale:
 
 
 def format_money(amount: Amount | Money, currency: str | None, locale: str) -> str:
-    """`amount` formatted for people in `locale`, at the currency's ISO exponent (rounded half-up for display).
+    """`amount` formatted for people in `locale`, at the currency's exponent (rounded half-up for display).
 
     Examples: EUR 1234.5 in de_DE → '1.234,50\\xa0€'; JPY 1234 in ja_JP → '￥1,234'.
     """
