@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
@@ -22,6 +22,7 @@ from app.errors import ConfigurationError
 from app.graphql.view import graphql_routes
 from app.health import healthz, readyz
 from app.jobs import JobRuntime
+from app.logging import install_redaction
 from app.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from app.migrate import current_revisions, head_revisions
 from app.security import SecretBox
@@ -32,14 +33,11 @@ log = logging.getLogger(__name__)
 
 def safe_url(url: str) -> str:
     """A database or broker URL with its password masked, for messages and logs."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 — not a SQLAlchemy URL (a broker URL); mask by hand
-        if "@" in url and ":" in url.split("@", 1)[0].split("//", 1)[-1]:
-            scheme, rest = url.split("//", 1)
-            user = rest.split(":", 1)[0]
-            return f"{scheme}//{user}:***@{rest.split('@', 1)[1]}"
+    parts = urlsplit(url)
+    if parts.password is None:
         return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 async def open_database(settings: Settings) -> Database:
@@ -62,6 +60,7 @@ async def open_database(settings: Settings) -> Database:
 
 
 def create_app(settings: Settings) -> Starlette:
+    install_redaction()  # secrets never reach any log handler, whoever configured logging
     metrics = Metrics()
 
     @asynccontextmanager

@@ -9,10 +9,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 from app.errors import TaxreconError
 
@@ -21,32 +18,27 @@ log = logging.getLogger("app.graphql")
 LIMIT_MARKERS = ("exceeds maximum operation depth", "maximum number of tokens", "more than", "aliases")
 
 
-def _classify(error: GraphQLError) -> GraphQLError:
+def _classify(error: GraphQLError) -> None:
+    """Set the code (and mask the message of unexpected errors) in place: strawberry keeps references to the error
+    objects in several lists depending on the phase (parse, validation, execution), so mutate, never replace."""
+    if error.extensions and error.extensions.get("code"):
+        return
     original = error.original_error
     if isinstance(original, TaxreconError):
-        extensions = {"code": original.code}
-        if original.field:
-            extensions["field"] = original.field
-        return GraphQLError(original.message, nodes=error.nodes, path=error.path, extensions=extensions)
-    if original is None:
-        message = error.message
-        code = "QUERY_LIMIT_EXCEEDED" if any(m in message for m in LIMIT_MARKERS) else "GRAPHQL_VALIDATION_FAILED"
-        if error.extensions and error.extensions.get("code"):
-            return error
-        return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
-                            path=error.path, extensions={"code": code})
-    log.error("unexpected error in GraphQL resolver at %s", error.path, exc_info=original)
-    return GraphQLError("Unexpected error.", nodes=error.nodes, path=error.path, extensions={"code": "INTERNAL_ERROR"})
+        error.message = original.message
+        error.extensions = {"code": original.code, **({"field": original.field} if original.field else {})}
+    elif original is None:
+        limited = any(marker in error.message for marker in LIMIT_MARKERS)
+        error.extensions = {"code": "QUERY_LIMIT_EXCEEDED" if limited else "GRAPHQL_VALIDATION_FAILED"}
+    else:
+        log.error("unexpected error in GraphQL resolver at %s: %s", error.path, type(original).__name__,
+                  exc_info=(type(original), original, original.__traceback__))
+        error.message = "Unexpected error."
+        error.original_error = None
+        error.extensions = {"code": "INTERNAL_ERROR"}
 
 
-class ErrorPolicy(SchemaExtension):
-    """Applies the policy in the module docstring to every result (after validation and after execution)."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [_classify(error) for error in result.errors]
-        pre = self.execution_context.pre_execution_errors
-        if pre:
-            self.execution_context.pre_execution_errors = [_classify(error) for error in pre]
+def classify_errors(errors: list[GraphQLError]) -> None:
+    """Entry point for the schema's `process_errors`, which strawberry calls for errors of every phase."""
+    for error in errors:
+        _classify(error)

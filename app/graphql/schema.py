@@ -19,7 +19,13 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from app.config import Settings
-from app.graphql.errors import ErrorPolicy
+from app.graphql.errors import classify_errors
+
+
+class TaxreconSchema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None):  # type: ignore[no-untyped-def]
+        """Codes on every error, masking of unexpected ones (see `app.graphql.errors`); logs only the bugs."""
+        classify_errors(errors)
 
 
 def _query_types() -> tuple[type, ...]:
@@ -33,20 +39,24 @@ def _mutation_types() -> tuple[type, ...]:
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    extensions = [
-        ErrorPolicy,
-        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-        ParserCache(maxsize=settings.graphql_cache_size),
-        ValidationCache(maxsize=settings.graphql_cache_size),
+    # Factories, so that every request gets fresh extension instances. The caches are shared on purpose (one per
+    # schema, bounded), hence built once here.
+    parser_cache = ParserCache(maxsize=settings.graphql_cache_size)
+    validation_cache = ValidationCache(maxsize=settings.graphql_cache_size)
+    extensions: list = [
+        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: parser_cache,
+        lambda: validation_cache,
     ]
     if settings.env == "production":
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     mutations = _mutation_types()
-    return strawberry.Schema(
+    return TaxreconSchema(
         query=merge_types("Query", _query_types()),
         mutation=merge_types("Mutation", mutations) if mutations else None,
         extensions=extensions,
-        config=StrawberryConfig(relay_max_results=settings.graphql_max_page_size),
+        config=StrawberryConfig(relay_max_results=settings.graphql_max_page_size,
+                                disable_field_suggestions=settings.env == "production"),
     )

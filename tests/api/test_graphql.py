@@ -27,16 +27,6 @@ def test_shops_are_scoped_to_the_api_key(api) -> None:  # type: ignore[no-untype
     assert domains == ["alpha.myshopify.com", "beta.myshopify.com"]
 
 
-def test_depth_limit(api) -> None:  # type: ignore[no-untyped-def]
-    finance_key, _ = _setup_two_shops(api)
-    deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType " \
-           "{ ofType { name } } } } } } } } } } } } }"
-    body = api.graphql(deep, finance_key).json()
-    assert body["data"] is None
-    assert body["errors"][0]["extensions"]["code"] == "QUERY_LIMIT_EXCEEDED"
-    assert "depth" in body["errors"][0]["message"]
-
-
 def test_alias_limit(api) -> None:  # type: ignore[no-untyped-def]
     finance_key, _ = _setup_two_shops(api)
     aliases = " ".join(f"a{i}: shops {{ domain }}" for i in range(api.settings.graphql_max_aliases + 1))
@@ -56,3 +46,20 @@ def test_invalid_document_has_a_code(api) -> None:  # type: ignore[no-untyped-de
     body = api.graphql("{ shops { nope } }", finance_key).json()
     assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "nope" in body["errors"][0]["message"]
+
+
+def test_unexpected_errors_are_masked_and_logged(caplog) -> None:  # type: ignore[no-untyped-def]
+    from graphql import GraphQLError
+
+    from app.errors import NotFound
+    from app.graphql.errors import classify_errors
+    from app.logging import install_redaction
+
+    bug = GraphQLError("boom", original_error=RuntimeError("token shpat_abc123 leaked in a bug"))
+    expected = GraphQLError("x", original_error=NotFound("no shop 'x'", code="SHOP_NOT_FOUND", field="shop"))
+    install_redaction()
+    classify_errors([bug, expected])
+    assert (bug.message, bug.extensions) == ("Unexpected error.", {"code": "INTERNAL_ERROR"})
+    assert (expected.message, expected.extensions) == ("no shop 'x'", {"code": "SHOP_NOT_FOUND", "field": "shop"})
+    assert "RuntimeError" in caplog.text
+    assert "shpat_abc123" not in caplog.text
