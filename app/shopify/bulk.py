@@ -192,7 +192,7 @@ async def _store(session: AsyncSession, run: ShopifyBulkRun, batch: list[dict[st
                  cursor: _Cursor) -> None:
     """Upsert the batch and move the resume point to the start of the order not yet complete."""
     if batch:
-        stored = await store_orders(session, run.shop_id, batch)
+        stored = await store_orders(session, run.shop_id, batch, source="shopify_bulk")
         counts.add(stored)
         run.orders_applied += stored.applied
         run.orders_stale += stored.stale

@@ -183,7 +183,8 @@ class StoreCounts:
         return self.applied + self.stale + self.unchanged
 
 
-async def store_orders(session: AsyncSession, shop_id: uuid.UUID, nodes: list[dict[str, Any]]) -> StoreCounts:
+async def store_orders(session: AsyncSession, shop_id: uuid.UUID, nodes: list[dict[str, Any]],
+                       source: str = "shopify_sync") -> StoreCounts:
     """Map and upsert GraphQL order nodes through the commerce service (idempotent; newer updatedAt wins)."""
     from app.commerce.service import upsert_order
     from app.shopify.mapping import MappingError, order_from_graphql
@@ -196,10 +197,8 @@ async def store_orders(session: AsyncSession, shop_id: uuid.UUID, nodes: list[di
             counts.failed.append(f"{node.get('id')}: {exc}")
             log.warning("shopify order %s could not be mapped: %s", node.get("id"), exc)
             continue
-        outcome = await upsert_order(session, shop_id, record)
-        kind = str(getattr(outcome, "status", getattr(outcome, "value", outcome))).lower().rsplit(".", 1)[-1]
-        setattr(counts, kind if kind in ("applied", "stale", "unchanged") else "applied",
-                getattr(counts, kind if kind in ("applied", "stale", "unchanged") else "applied") + 1)
+        outcome = await upsert_order(session, shop_id, record, source=source)
+        setattr(counts, outcome.status, getattr(counts, outcome.status) + 1)
     return counts
 
 
