@@ -47,21 +47,38 @@ def parse_keys(material: str, *, source: str = "TAXRECON_SECRET_KEY") -> list[Fe
     return keys
 
 
-def _read_or_create_key_file(path: Path) -> str:
-    """The development key kept beside the database; created atomically with mode 0600 if absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _read_key_file(path: Path) -> str:
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        if path.stat().st_mode & 0o077:
+            log.warning("the development secret key file %s is readable by others; run chmod 600 on it", path)
+        return path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(
+            f"cannot read the development secret key file {path}: {exc.__class__.__name__}"
+        ) from None
+
+
+def _read_or_create_key_file(path: Path) -> str:
+    """The development key kept beside the database; created with mode 0600 if absent.
+
+    The key is written to a private temporary file first and then hard-linked into place, so two processes starting
+    at once agree on one key and neither can read a half-written file.
+    """
+    if path.exists():
+        return _read_key_file(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(Fernet.generate_key() + b"\n")
+        os.link(temporary, path)
     except FileExistsError:
-        try:
-            return path.read_text(encoding="ascii").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigurationError(f"cannot read the development secret key file {path}: {exc.__class__.__name__}")
-    key = Fernet.generate_key()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key + b"\n")
+        return _read_key_file(path)  # another process won the race; use its key
+    finally:
+        temporary.unlink(missing_ok=True)
     log.warning("generated a development secret key in %s; set TAXRECON_SECRET_KEY in production", path)
-    return key.decode("ascii")
+    return _read_key_file(path)
 
 
 class SecretBox:

@@ -130,3 +130,25 @@ def test_encrypt_refuses_non_text() -> None:
 def test_repr_shows_no_key_material() -> None:
     key = _key()
     assert repr(SecretBox.from_key_material(key)) == "SecretBox(keys=1)"
+
+
+def test_concurrent_first_starts_agree_on_one_key(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings = make_settings(f"sqlite:///{tmp_path}/db.sqlite", secret_key=None)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        boxes = list(pool.map(lambda _: SecretBox.from_settings(settings), range(16)))
+    token = boxes[0].encrypt("same key everywhere")
+    assert {box.decrypt(token) for box in boxes} == {"same key everywhere"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [KEY_FILE_NAME]
+
+
+def test_readable_key_file_is_warned_about(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    key_file = tmp_path / KEY_FILE_NAME
+    key_file.write_text(_key() + "\n")
+    key_file.chmod(0o644)
+    settings = make_settings(f"sqlite:///{tmp_path}/db.sqlite", secret_key=None)
+    with caplog.at_level("WARNING", logger="app.security"):
+        SecretBox.from_settings(settings)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"the development secret key file {key_file} is readable by others; run chmod 600 on it"]
