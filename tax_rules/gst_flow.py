@@ -126,13 +126,13 @@ def _digital(flow: Flow, line: Line) -> LineDecision:
         return flow.decision(line, Scheme.REVERSE_CHARGE, (), False, [rate_words, regime_words,
                              "REVERSE_CHARGE: B2B digital service; the business customer accounts for the tax"])
     regs = "/".join(profile.digital_registrations or profile.registrations)
-    collected = any(inp.request.seller.has(s) for s in (profile.digital_registrations or profile.registrations))
-    if not collected:
-        flow.warnings.append(f"line {line.id}: {pct(comp.rate)} % {flow.country} {profile.tax_name} is owed on this "
-                             f"digital service but the seller holds no {regs} registration, so it is not collected")
-    return flow.decision(line, Scheme.DOMESTIC, (comp,), collected, [rate_words, regime_words,
-                         f"DOMESTIC: charged under the seller's {regs} registration" if collected else
-                         f"not collected: no {regs} registration"])
+    holds = any(inp.request.seller.has(s) for s in (profile.digital_registrations or profile.registrations))
+    if not holds:
+        flow.warnings.append(f"line {line.id}: the seller owes {flow.country} {profile.tax_name} on B2C digital "
+                             f"services but holds no {regs} registration; {profile.registration_hint or 'register'}")
+    return flow.decision(line, Scheme.DOMESTIC, (comp,), True, [rate_words, regime_words,
+                         f"DOMESTIC: the non-resident supplier charges {flow.country} {profile.tax_name} itself"
+                         + ("" if holds else f" (it must register: {regs})")])
 
 
 def _line(flow: Flow, line: Line) -> LineDecision:
@@ -165,7 +165,9 @@ def _import_tax(flow: Flow, goods: list[Line]) -> tuple[Decimal, Decimal, bool]:
         share = shipping * value / weight if weight and line.requires_shipping else ZERO
         total += (value + share) * comp.rate / HUNDRED * comp.base_fraction
     if relief is not None:
-        flow.notes.append(cite(relief, "no border relief applies to this consignment"))
+        limit = relief.value.threshold
+        flow.notes.append(cite(relief, f"no border relief: consignment value {flow.threshold(consignment)} > "
+                               f"{flow.threshold(limit)}" if limit else "no border relief for low-value imports"))
     flow.notes.append(f"customs.import_tax estimates the {flow.country} {flow.profile.tax_name} the buyer pays at "
                       "import on the goods value plus its share of shipping; customs duty is not estimated")
     return total, consignment, False
@@ -193,8 +195,8 @@ def _customs(flow: Flow, decisions: list[LineDecision], goods: list[Line]) -> Cu
 def _shipping(flow: Flow, decisions: list[LineDecision], scheme: Scheme) -> ShippingDecision:
     collected = any(d.collected and d.components for d in decisions)
     if not collected:
-        words = ("shipping: nothing is collected at checkout; the shipping charge is part of the import value"
-                 if flow.border else "shipping: no tax on shipping")
+        words = ("nothing is collected at checkout; the shipping charge is part of the import value"
+                 if flow.border else "no tax is collected on shipping")
         return ShippingDecision(ShippingMode.NOT_TAXABLE, flow.country, scheme, (), False, (words,))
     if scheme == flow.profile.lvg_scheme and not flow.profile.shipping_in_lvg_base:
         return ShippingDecision(ShippingMode.NOT_TAXABLE, flow.country, scheme, (), True, (
@@ -212,7 +214,7 @@ def resolve_gst(inp: ResolverInput, rules: GstRules, profile: Profile, choose_ra
     schemes = {d.scheme for d in decisions}
     scheme = next((s for s in PRIORITY if s in schemes), Scheme.OUT_OF_SCOPE)
     regs = "/".join(profile.registrations)
-    explanation = [f"seller {'holds' if flow.is_registered else 'does not hold'} a {profile.country} registration "
-                   f"({regs})", *dict.fromkeys(flow.notes)]
+    explanation = [f"{profile.country} registration ({regs}): {'held' if flow.is_registered else 'not held'} by the "
+                   "seller", *dict.fromkeys(flow.notes)]
     return Resolution(profile.country, scheme, tuple(decisions), _shipping(flow, decisions, scheme), customs,
                       tuple(explanation), tuple(dict.fromkeys(flow.warnings)))

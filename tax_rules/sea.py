@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 from .gst_common import GstRules, Profile, cite, component, load_gst_rules, pct, rate_row
@@ -45,7 +46,7 @@ def load_rules(data_dir: Path) -> GstRules:
 
 def _words(row, name: str) -> str:  # type: ignore[no-untyped-def]
     fraction = row.value.base_fraction
-    base = "" if fraction == 1 else f" on a base of {fraction.quantize(fraction.__class__('0.0001'))} of the price"
+    base = "" if fraction == 1 else f" on a base of {Fraction(fraction).limit_denominator(1000)} of the price"
     return cite(row, f"{name} {pct(row.value.rate)} %{base}")
 
 
