@@ -30,8 +30,9 @@ class TaxreconSchema(strawberry.Schema):
 
 def _query_types() -> tuple[type, ...]:
     from app.graphql.shops import ShopQueries
+    from app.graphql.tax import TaxQueries
 
-    return (ShopQueries,)
+    return (ShopQueries, TaxQueries)
 
 
 def _mutation_types() -> tuple[type, ...]:
