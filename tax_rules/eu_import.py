@@ -118,4 +118,4 @@ def _ad_valorem_duty(ctx: "Ctx", cons: cx.Consignment) -> tuple[Decimal, int, li
         total += duty
         words.append(f"line {line.id}: duty {rate} % (indicative TARIC rate for HS {prefix}, eu/duty.csv) on "
                      f"customs value EUR {ctx.inp.fx.convert(value, 'EUR').quantize(CENT)} = EUR {duty}")
-    return total, 0, words
+    return total, cx.distinct_subheadings(cons.lines)[0], words
