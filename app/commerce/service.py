@@ -216,7 +216,8 @@ async def upsert_return(session: AsyncSession, shop_id: uuid.UUID, record: Retur
 
     The header follows the usual version rule on `version_at` (the delivery's triggered-at). Lines keep their own
     version (`lines_version_at`): a body with lines replaces them only when it is newer than the lines stored.
-    A missing order id or name keeps the stored one (they never change for a return).
+    A missing order id or name keeps the stored one, and a stale body still fills them in when they are unknown
+    (they never change for a return, so this cannot depend on delivery order).
     """
     table = Return.__table__
     values = rows.return_values(record)
@@ -225,6 +226,11 @@ async def upsert_return(session: AsyncSession, shop_id: uuid.UUID, record: Retur
             values[key] = table.c[key]
     result = await _apply(session, Return, shop_id=shop_id, kind="return", shopify_id=record.shopify_id,
                           version_at=version_at, record=record, values=values, children=[], source=source)
+    if result.status == "stale" and (record.order_id or record.name):  # immutable facts fill gaps, never overwrite
+        for key, value in (("order_gid", record.order_id), ("name", record.name)):
+            if value is not None:
+                await session.execute(update(table).where(table.c.id == result.id, table.c[key].is_(None))
+                                      .values({key: value}))
     if record.lines:
         stored = (await session.execute(select(table.c.lines_version_at).where(table.c.id == result.id))).scalar()
         if stored is None or (version_at is not None and version_at > stored):
