@@ -8,5 +8,6 @@ from app.shops import models as shops_models  # noqa: F401
 from app.commerce import models as commerce_models  # noqa: F401
 from app.shopify import events as shopify_events  # noqa: F401
 from app.jobs import models as jobs_models  # noqa: F401
+from app.shopify import models as shopify_models  # noqa: F401
 
 __all__ = ["Base"]
