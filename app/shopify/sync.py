@@ -5,9 +5,9 @@ with the watermark and its done-mark, then enqueues the next slice with the curs
 watermark that covers them commit atomically, a crash re-reads at most one slice, and on SQLite no job holds the
 single write lock for long (the job executor keeps the lock for the whole job).
 
-Window: [watermark - overlap, start of the sync]; the upper bound makes the sync finish while orders keep changing
-(the next sync picks those up). Pages are sorted by UPDATED_AT so the watermark moves forward page by page;
-upserts apply only newer `updatedAt`, so re-reading the overlap costs nothing but a few points.
+Window: updated since (watermark - overlap). Pages are sorted by UPDATED_AT, so the watermark moves forward page by
+page, and an order updated while we page moves behind the cursor and is read again rather than skipped. Upserts
+apply only newer `updatedAt`, so re-reading the overlap costs nothing but a few points.
 """
 
 from __future__ import annotations
@@ -118,9 +118,9 @@ async def ensure_webhooks(client: AdminClient, settings: Settings, scopes: set[s
     return report
 
 
-def search_window(start: datetime | None, end: datetime) -> str:
-    upper = f"updated_at:<='{_iso(end)}'"
-    return upper if start is None else f"updated_at:>='{_iso(start)}' AND {upper}"
+def search_window(start: datetime | None) -> str:
+    """Shopify search for orders updated since `start` (all orders when None)."""
+    return "" if start is None else f"updated_at:>='{_iso(start)}'"
 
 
 def _iso(moment: datetime) -> str:

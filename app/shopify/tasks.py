@@ -1,7 +1,7 @@
 """Shopify connector jobs and the service functions that start them.
 
 Jobs (each one transaction with its done-mark; long work is split into follow-up jobs, see `app.shopify.sync`):
-- `shopify.sync_shop` {shop_id, since?, window_start?, window_end?, cursor?}: one slice of the incremental sync;
+- `shopify.sync_shop` {shop_id, since?, started?, window_start?, cursor?}: one slice of the incremental sync;
   the first slice also checks webhook subscriptions and re-creates missing ones.
 - `shopify.backfill_shop` {shop_id, run_id}: starts the bulk operation (once), polls it briefly, ingests a slice.
 - `shopify.bulk_finished` {shop_domain|shop_id, admin_graphql_api_id, status, error_code?}: the
@@ -91,17 +91,15 @@ async def sync_shop(ctx: JobContext, payload: dict[str, Any]) -> None:
     state = await sync.sync_state(ctx.session, shop.id)
     try:
         async with _client(ctx, shop) as client:
-            if payload.get("cursor") is None and payload.get("window_end") is None:
+            if not payload.get("started"):
                 state.last_sync_started_at = utcnow()
                 state.last_sync_error = None
                 state.last_sync_orders = 0
                 await sync.ensure_webhooks(client, ctx.settings)
                 state.webhooks_checked_at = utcnow()
                 start = sync.window_start(state, sync.parse_iso(payload.get("since")))
-                payload = {**payload, "window_start": start.isoformat() if start else None,
-                           "window_end": utcnow().isoformat()}
-            query = sync.search_window(sync.parse_iso(payload.get("window_start")),
-                                       sync.parse_iso(payload["window_end"]))
+                payload = {**payload, "window_start": start.isoformat() if start else None, "started": True}
+            query = sync.search_window(sync.parse_iso(payload.get("window_start")))
             outcome = await sync.sync_slice(ctx.session, client, shop.id, query, payload.get("cursor"), sync_limits)
     except ShopifyReauthRequired as exc:
         await _reauth(ctx.session, shop, exc)
