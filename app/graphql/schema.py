@@ -29,10 +29,11 @@ class TaxreconSchema(strawberry.Schema):
 
 
 def _query_types() -> tuple[type, ...]:
+    from app.graphql.orders import OrderQueries
     from app.graphql.shops import ShopQueries
     from app.graphql.tax import TaxQueries
 
-    return (ShopQueries, TaxQueries)
+    return (ShopQueries, OrderQueries, TaxQueries)
 
 
 def _mutation_types() -> tuple[type, ...]:
