@@ -159,6 +159,23 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
     Console(width=200).print(table)
 
 
+async def _rotate(settings: Settings) -> int:
+    from app.security import SecretBox
+    from app.shops.service import rotate_shop_secrets
+
+    box = SecretBox.from_settings(settings)
+    async with cli_database(settings) as database, database.unit_of_work() as session:
+        return await rotate_shop_secrets(session, box)
+
+
+@shops_app.command("rotate-secrets")
+@handle_errors
+def rotate_secrets() -> None:
+    """Re-encrypt every shop's credentials with the first key of TAXRECON_SECRET_KEY (after adding a new key)."""
+    count = run(_rotate(cli_settings()))
+    typer.echo(f"re-encrypted the credentials of {count} shop(s) with the first key; older keys can now be removed")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(shops_app, name="shops")
 

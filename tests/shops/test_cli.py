@@ -240,3 +240,18 @@ def test_bad_secret_key_is_one_line_without_the_key(invoke: Invoke) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("error: TAXRECON_SECRET_KEY: key 1 of 1 is not a valid Fernet key")
     assert "not-a-fernet-key-at-all" not in result.output and "shpat_zzz" not in result.output
+
+
+def test_rotate_secrets_after_adding_a_new_key(invoke: Invoke, database_url: str, secret_key: str) -> None:
+    invoke("shops", "add", "--domain", "r.myshopify.com", "--access-token", "shpat_rotate_me")
+    new_key = Fernet.generate_key().decode()
+    env = {"TAXRECON_DATABASE_URL": database_url, "TAXRECON_SECRET_KEY": f"{new_key},{secret_key}"}
+    result = CliRunner().invoke(app, ["shops", "rotate-secrets"], env=env)
+    assert (result.exit_code, result.stdout) == (
+        0, "re-encrypted the credentials of 1 shop(s) with the first key; older keys can now be removed\n")
+    [shop] = _shops(database_url)
+    assert shop_access_token(shop, SecretBox.from_key_material(new_key)) == "shpat_rotate_me"
+    stale = CliRunner().invoke(app, ["shops", "rotate-secrets"],
+                               env={**env, "TAXRECON_SECRET_KEY": Fernet.generate_key().decode()})
+    assert stale.exit_code == 2
+    assert stale.stderr == "error: a stored secret cannot be re-encrypted: none of the configured keys decrypts it\n"
