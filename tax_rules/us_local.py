@@ -154,6 +154,8 @@ def _zip_range(record: dict[str, str], file: str, row: int) -> tuple[str, str]:
 
 
 def _row(record: dict[str, str], file: str, number: int) -> DatedRow[LocalRates]:
+    if None in record:
+        raise RulesDataError(file, number, "more fields than the header (quote a value that holds a comma)")
     missing = [c for c in COLUMNS if c not in record or record[c] is None]
     if missing:
         raise RulesDataError(file, number, f"missing column(s) {', '.join(missing)}")
