@@ -46,15 +46,15 @@ class StatedFx:
     supplied: dict[str, Decimal]
     stated: DatedTable[Decimal]
 
-    def _units_per_eur(self, code: str) -> Decimal:
+    def _units_per_eur(self, code: str, target: str) -> Decimal:
         if code == "EUR":
             return Decimal(1)
         row = self.stated.on(code, self.on)
         if row is None:
             raise TaxInputError(
                 "NO_EXCHANGE_RATE",
-                f"no exchange rate {self.currency}->{code} for {self.on}: supply exchange_rates.{code}",
-                f"exchange_rates.{code}",
+                f"no exchange rate {self.currency}->{target} for {self.on}: supply exchange_rates.{target}",
+                f"exchange_rates.{target}",
             )
         return row.value
 
@@ -64,7 +64,7 @@ class StatedFx:
             return Decimal(1)
         if to_currency in self.supplied:
             return self.supplied[to_currency]
-        return self._units_per_eur(to_currency) / self._units_per_eur(self.currency)
+        return self._units_per_eur(to_currency, to_currency) / self._units_per_eur(self.currency, to_currency)
 
     def convert(self, amount: Decimal, to_currency: str) -> Decimal:
         return amount * self.rate(to_currency)
