@@ -224,9 +224,10 @@ def _apply_filter(stmt: Any, f: OrderFilter | None) -> Any:
 @strawberry.type
 class OrderQueries:
     @strawberry.field(permission_classes=[FinanceRead], description="Orders of one shop, oldest synced first.")
-    async def orders(self, info: Info, shop: str, first: int = 50, after: str | None = None,
+    async def orders(self, info: Info, shop: str, first: int | None = 50, after: str | None = None,
                      filter: OrderFilter | None = None) -> Connection[Order]:
         ctx = info.context
+        first = 50 if first is None else first
         check_page_size(first, ctx.settings.graphql_max_page_size)
         async with ctx.read_session() as session:
             shop_row = await ctx.visible_shop(session, shop)

@@ -29,15 +29,19 @@ class TaxreconSchema(strawberry.Schema):
 
 
 def _query_types() -> tuple[type, ...]:
+    from app.graphql.jobs import JobQueries
     from app.graphql.orders import OrderQueries
+    from app.graphql.shopify import ShopifyQueries
     from app.graphql.shops import ShopQueries
     from app.graphql.tax import TaxQueries
 
-    return (ShopQueries, OrderQueries, TaxQueries)
+    return (ShopQueries, OrderQueries, TaxQueries, ShopifyQueries, JobQueries)
 
 
 def _mutation_types() -> tuple[type, ...]:
-    return ()
+    from app.graphql.shopify import ShopifyMutations
+
+    return (ShopifyMutations,)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
