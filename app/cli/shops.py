@@ -16,7 +16,7 @@ import typer
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from app.cli.common import fail, handle_errors, load_settings, print_json, run
+from app.cli.common import handle_errors, load_settings, print_json, run
 from app.config import Settings
 from app.db import Database
 from app.errors import ConfigurationError, InvalidInput
@@ -180,4 +180,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(shops_app, name="shops")
 
 
-__all__ = ["cli_database", "cli_settings", "fail", "register"]
+__all__ = ["cli_database", "cli_settings", "register"]
