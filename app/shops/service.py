@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "create_shop", "get_shop_by_domain", "rotate_shop_secrets", "get_visible_shop", "list_shops", "mark_needs_reauth", "normalise_shop_domain",
-    "set_shop_credentials", "shop_access_token", "shop_webhook_secret", "validate_api_url", "validate_timezone",
+    "create_shop", "get_shop_by_domain", "get_visible_shop", "list_shops", "mark_needs_reauth", "normalise_shop_domain",
+    "rotate_shop_secrets", "set_shop_credentials", "shop_access_token", "shop_webhook_secret", "validate_api_url",
+    "validate_timezone",
 ]
 
 
