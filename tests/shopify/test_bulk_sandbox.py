@@ -1,0 +1,119 @@
+"""Bulk backfill against the sandbox store: a 20,000-order store backfills completely (counts and money totals equal
+the store's), and a download that breaks mid-file leaves a run that the next job resumes and completes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+import app.shopify.tasks  # noqa: F401  (registers the jobs)
+from app.commerce.models import Order
+from app.money import from_minor
+from app.shopify import bulk, sync, tasks
+from app.shopify.models import ShopifyBulkRun
+from app.shopify.sandbox import generate_store
+from app.shopify.tasks import start_backfill
+from app.shops.models import Shop
+from tests.shopify.test_sync_support import (
+    SANDBOX_BASE,
+    _isolated_connector,
+    bind_shop,
+    count,
+    run_jobs,
+    sandbox_app,
+    use_sandbox,
+)
+
+__all__ = ["_isolated_connector"]
+
+
+def store_totals(store) -> tuple[int, Decimal]:
+    total = Decimal(0)
+    for index in range(store.order_count):
+        total += Decimal(store.order(index)["totalPriceSet"]["shopMoney"]["amount"])
+    return store.order_count, total
+
+
+async def db_totals(db, shop_id) -> tuple[int, Decimal, str]:
+    async with db.sessionmaker() as session:
+        row = (await session.execute(select(func.count(), func.sum(Order.total_price_minor), func.min(Order.currency))
+                                     .where(Order.shop_id == shop_id))).one()
+    return row[0], from_minor(int(row[1] or 0), row[2]), row[2]
+
+
+async def _backfill(db, settings, bound, **kwargs) -> list[str]:
+    async with db.unit_of_work() as session:
+        shop = await session.get(Shop, bound.shop_id)
+        await start_backfill(session, shop)
+    return await run_jobs(db, settings, **kwargs)
+
+
+async def test_20k_order_store_backfills_completely(db, settings) -> None:
+    store = generate_store(seed=31, orders=20_000, plan="plus")
+    app = sandbox_app(store)
+    use_sandbox(app)
+    bound = await bind_shop(db, settings, store, app)
+    await _backfill(db, settings, bound)
+    async with db.sessionmaker() as session:
+        run = (await session.execute(select(ShopifyBulkRun))).scalar_one()
+    assert run.status == "done", run.message
+    assert run.roots_committed == 20_000
+    orders, total, _ = await db_totals(db, bound.shop_id)
+    assert (orders, total) == store_totals(store)
+
+
+class BreakingDownload(httpx.AsyncBaseTransport):
+    """The sandbox in process, except that the first bulk download breaks after `after_bytes` bytes."""
+
+    def __init__(self, app, after_bytes: int) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.after_bytes = after_bytes
+        self.armed = True
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path.endswith("graphql.json") or not self.armed:
+            return response
+        self.armed = False
+        limit = self.after_bytes
+
+        class Broken(httpx.AsyncByteStream):
+            async def __aiter__(self) -> AsyncIterator[bytes]:
+                sent = 0
+                async for chunk in response.stream:
+                    if sent + len(chunk) > limit:
+                        yield chunk[:limit - sent]
+                        raise httpx.ReadError("connection reset by the sandbox")
+                    sent += len(chunk)
+                    yield chunk
+
+        return httpx.Response(response.status_code, headers=response.headers, stream=Broken())
+
+
+async def test_broken_download_resumes_where_it_stopped(db, settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = generate_store(seed=32, orders=3_000, plan="plus")
+    app = sandbox_app(store)
+    transport = BreakingDownload(app, after_bytes=2_500_000)
+    sync.http_factory = lambda: httpx.AsyncClient(transport=transport, base_url=SANDBOX_BASE, timeout=60)
+    monkeypatch.setattr(tasks, "ingest_limits", bulk.SliceLimits(max_orders=500, max_seconds=60))
+    bound = await bind_shop(db, settings, store, app)
+
+    ran = await _backfill(db, settings, bound, tolerate_failures=True)
+    assert ran[-1].endswith(":failed")
+    async with db.sessionmaker() as session:
+        run = (await session.execute(select(ShopifyBulkRun))).scalar_one()
+    assert run.status == "ingesting" and 0 < run.roots_committed < 3_000
+    assert run.bytes_committed > 0 and run.last_root_id is not None
+    assert await count(db, Order, Order.shop_id == bound.shop_id) == run.roots_committed
+
+    await run_jobs(db, settings)
+    async with db.sessionmaker() as session:
+        run = (await session.execute(select(ShopifyBulkRun))).scalar_one()
+    assert run.status == "done", run.message
+    orders, total, _ = await db_totals(db, bound.shop_id)
+    assert (orders, total) == store_totals(store)
+    assert run.orders_unchanged == 0  # resumed after the committed part, not re-read from the start
