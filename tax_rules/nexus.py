@@ -206,33 +206,45 @@ def describe_threshold(rules: NexusRules, state: str, on: date) -> str:
             f"({row.ref('threshold').period()}; source: {row.source}); check it with `python -m tax_rules nexus`")
 
 
+def _share(p: Period, window: Window) -> Decimal:
+    """The part of a history period that counts toward a window: 1 inside it, 0 outside, else overlap days / days."""
+    if p.start > window.to_date or p.end < window.start or p.start > window.end:
+        return Decimal(0)
+    if p.start >= window.start and p.end <= window.end:
+        return Decimal(1)
+    overlap = (min(p.end, window.end) - max(p.start, window.start)).days + 1
+    return Decimal(overlap) / Decimal((p.end - p.start).days + 1)
+
+
 def _window_result(req: NexusRequest, th: Threshold, window: Window, warnings: list[str]) -> WindowResult:
-    counted: list[tuple[int, Period]] = []
+    uses_count = th.test in ("sales_or_transactions", "sales_and_transactions")
+    sales, count, periods, covered = Decimal(0), Decimal(0), 0, 0
     for index, p in enumerate(req.history):
-        inside = p.start >= window.start and p.end <= window.end and p.start <= window.to_date
-        if inside:
-            counted.append((index, p))
-        elif p.start <= window.end and p.end >= window.start and p.start <= window.to_date:
-            warnings.append(f"history[{index}] ({p.start}..{p.end}) straddles the window {window.start}..{window.end} "
-                            "and is not counted: give monthly or quarterly history for an exact test")
-    covered = sum(((min(p.end, window.to_date) - p.start).days + 1 for _, p in counted), 0)
+        share = _share(p, window)
+        if not share:
+            continue
+        if uses_count and p.transactions is None:
+            raise TaxInputError("MISSING_FIELD", f"history[{index}].transactions is required: {req.state} also "
+                                "tests the number of transactions", f"history[{index}].transactions")
+        if share < 1:
+            warnings.append(f"history[{index}] ({p.start}..{p.end}) straddles the window {window.start}.."
+                            f"{window.end}: {(share * 100).quantize(Decimal('0.1'))} % of it is counted, assuming "
+                            "sales spread evenly over its days (give monthly history for an exact test)")
+        sales += p.sales * share
+        count += (p.transactions or 0) * share
+        periods += 1
+        covered += (min(p.end, window.end, window.to_date) - max(p.start, window.start)).days + 1
     total = (window.to_date - window.start).days + 1
     if covered < total:
         warnings.append(f"history covers {covered} of the {total} days of the window {window.start}..{window.to_date};"
                         " days without history count as no sales")
-    sales = sum((p.sales for _, p in counted), Decimal(0))
-    uses_count = th.test in ("sales_or_transactions", "sales_and_transactions")
-    for index, p in counted:
-        if uses_count and p.transactions is None:
-            raise TaxInputError("MISSING_FIELD", f"history[{index}].transactions is required: {req.state} also "
-                                "tests the number of transactions", f"history[{index}].transactions")
-    count = sum(p.transactions or 0 for _, p in counted) if uses_count or all(
-        p.transactions is not None for _, p in counted) else None
     assert th.sales is not None
     sales_ok = _meets(sales, th.sales, th.comparison)
-    count_ok = uses_count and _meets(count or 0, th.transactions or 0, th.comparison)
+    count_ok = uses_count and _meets(count, th.transactions or 0, th.comparison)
     meets = sales_ok and count_ok if th.test == "sales_and_transactions" else sales_ok or count_ok
-    return WindowResult(window, sales, count, len(counted), meets)
+    known = uses_count or all(p.transactions is not None for p in req.history)
+    whole = int(count.to_integral_value(rounding="ROUND_FLOOR"))
+    return WindowResult(window, sales, whole if known else None, periods, meets)
 
 
 def evaluate(req: NexusRequest, rules: NexusRules | None = None) -> NexusResult:

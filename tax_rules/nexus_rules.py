@@ -17,9 +17,10 @@ Measurement periods (windows) as of `date`:
 | preceding_4_ny_sales_tax_quarters | NY sales-tax quarters (Mar-May, Jun-Aug, Sep-Nov, Dec-Feb): the four before `date`'s |
 | twelve_months_ending_sep_30 | 1 Oct..30 Sep ending on the last 30 September before `date` |
 
-A history period counts toward a window only when it lies inside it (for the current calendar year: inside that
-year and started on or before `date`); periods that straddle a window edge are not counted and the answer warns,
-because splitting them would be a guess. Overlapping history periods are an input error (they would double count).
+A history period counts in full toward a window when it lies inside it (for the current calendar year: inside that
+year and started on or before `date`, so a year-to-date total counts). A period that straddles a window edge counts
+in proportion to its days inside the window (sales and transactions spread evenly), and the answer warns that this is
+an estimate: monthly history gives an exact test. Overlapping history periods are an input error (double counting).
 """
 
 from __future__ import annotations

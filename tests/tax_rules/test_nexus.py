@@ -137,10 +137,22 @@ def test_states_without_sales_tax_have_no_threshold(state: str) -> None:
     assert "no statewide sales tax" in result["explanation"][-1]
 
 
-def test_straddling_period_is_not_counted_and_warns() -> None:
-    result = check("US-IL", "2025-12-15", [period("2025-01-01", "2025-12-31", "900000", 900)])
-    assert result["has_nexus"] is False and result["windows"][0]["periods"] == 0
-    assert any("straddles the window 2024-10-01..2025-09-30" in w for w in result["warnings"])
+def test_straddling_period_counts_pro_rata_and_warns() -> None:
+    # window 2024-10-01..2025-09-30: 273 of the 365 days of 2025 and 92 of the 366 days of 2024
+    history = [period("2024-01-01", "2024-12-31", "36600", 0), period("2025-01-01", "2025-12-31", "109500", 365)]
+    result = check("US-IL", "2025-12-15", history)
+    window = result["windows"][0]
+    assert (window["sales"], window["transactions"], window["periods"]) == ("91100.00", 273, 2)
+    assert result["has_nexus"] is True  # 273 transactions >= 200 before IL dropped the count test
+    assert any("history[1] (2025-01-01..2025-12-31) straddles the window 2024-10-01..2025-09-30: 74.8 %" in w
+               for w in result["warnings"])
+
+
+def test_calendar_year_history_for_ny_quarters_is_prorated() -> None:
+    # 2025-01-15: window 2023-12-01..2024-11-30 holds 335 of the 366 days of 2024
+    result = check("US-NY", "2025-01-15", [period("2024-01-01", "2024-12-31", "732000", 366)])
+    assert (result["windows"][0]["sales"], result["windows"][0]["transactions"]) == ("670000.00", 335)
+    assert result["has_nexus"] is True
 
 
 @pytest.mark.parametrize(("on", "period_code", "expected"), [
