@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from .dated import DatedRow
 from .gst_common import ZERO, GstRules, Profile, Regime, cite, exempt_category, money, pct, registered, to_local
+from .us_data import verify_warnings
 from .model import (
     Category, CustomsFacts, Line, LineDecision, RateComponent, Resolution, ResolverInput, Scheme, ShippingDecision,
     ShippingMode,
@@ -216,5 +217,6 @@ def resolve_gst(inp: ResolverInput, rules: GstRules, profile: Profile, choose_ra
     regs = "/".join(profile.registrations)
     explanation = [f"{profile.country} registration ({regs}): {'held' if flow.is_registered else 'not held'} by the "
                    "seller", *dict.fromkeys(flow.notes)]
+    flow.warnings.extend(verify_warnings([r for d in decisions for r in d.reasons] + flow.notes))
     return Resolution(profile.country, scheme, tuple(decisions), _shipping(flow, decisions, scheme), customs,
                       tuple(explanation), tuple(dict.fromkeys(flow.warnings)))

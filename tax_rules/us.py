@@ -34,7 +34,7 @@ from .model import (
     Category, Level, Line, LineDecision, RateComponent, Resolution, ResolverInput, Scheme, ShippingDecision,
     ShippingMode,
 )
-from .us_data import ProductRule, UsRules, load_us_rules
+from .us_data import ProductRule, UsRules, load_us_rules, verify_warnings
 from .us_local import LocalRates, resolve_local_rates
 
 ZERO = Decimal(0)
@@ -222,6 +222,10 @@ def _shipping(inp: ResolverInput, rules: UsRules, ctx: StateContext) -> Shipping
         components = (_state_component(ctx, ctx.rate_row.value.rate), *_local_components(ctx))
         return ShippingDecision(ShippingMode.OWN_RATE, ctx.jurisdiction, Scheme.US_SALES_TAX, components, True,
                                 (text + ": delivery charges are taxable",))
+    own_delivery = ctx.state == "CA" and getattr(inp.request.shipping, "by_common_carrier", None) is False
+    if rule == "EXEMPT_IF_SEPARATELY_STATED" and stated and own_delivery:
+        return ShippingDecision(ShippingMode.FOLLOW_LINES, ctx.jurisdiction, Scheme.US_SALES_TAX, (), True, (
+            text + ": delivery in the seller's own vehicle (not by common carrier) is taxable with the goods",))
     if rule == "EXEMPT_IF_SEPARATELY_STATED" and stated:
         return ShippingDecision(ShippingMode.NOT_TAXABLE, ctx.jurisdiction, Scheme.US_SALES_TAX, (), True,
                                 (text + ": separately stated shipping is not taxable",))
@@ -237,11 +241,13 @@ def _nexus_hint(rules: UsRules, state: str, on: date) -> str:
     return describe_threshold(rules.nexus, state, on)
 
 
-def _not_collected(inp: ResolverInput, ctx: StateContext, scheme: Scheme, reason: str) -> Resolution:
+def _not_collected(inp: ResolverInput, ctx: StateContext, scheme: Scheme, reason: str,
+                   warnings: tuple[str, ...] = ()) -> Resolution:
+    """Every line and shipping at rate 0 under `scheme` (NO_NEXUS, or OUT_OF_SCOPE for a state without sales tax)."""
     lines = tuple(LineDecision(line.id, inp.categories[line.id].category, ctx.jurisdiction, scheme, (), False,
                                (reason,)) for line in inp.request.lines)
     shipping = ShippingDecision(ShippingMode.NOT_TAXABLE, ctx.jurisdiction, scheme, (), False, (reason,))
-    return Resolution(ctx.jurisdiction, scheme, lines, shipping, explanation=(reason,))
+    return Resolution(ctx.jurisdiction, scheme, lines, shipping, explanation=(reason,), warnings=warnings)
 
 
 def _registered(inp: ResolverInput, state: str) -> bool:
@@ -253,13 +259,9 @@ def resolve(inp: ResolverInput) -> Resolution:
     rules: UsRules = inp.rules
     warnings: list[str] = []
     ctx = _context(inp, rules, warnings)
-    state_rate = ctx.rate_row.value.rate
-    if not state_rate and not (ctx.local and ctx.local.total):
-        reason = cite(ctx.rate_row, f"{ctx.state} levies no statewide sales tax")
-        return Resolution(ctx.jurisdiction, Scheme.OUT_OF_SCOPE, _not_collected(
-            inp, ctx, Scheme.OUT_OF_SCOPE, reason + ": nothing to collect").lines,
-            ShippingDecision(ShippingMode.NOT_TAXABLE, ctx.jurisdiction, Scheme.OUT_OF_SCOPE, (), False, (reason,)),
-            explanation=(reason + ": nothing to collect",), warnings=tuple(warnings))
+    if not ctx.rate_row.value.rate and not (ctx.local and ctx.local.total):
+        reason = cite(ctx.rate_row, f"{ctx.state} levies no statewide sales tax") + ": nothing to collect"
+        return _not_collected(inp, ctx, Scheme.OUT_OF_SCOPE, reason, tuple(warnings))
     if not _registered(inp, ctx.state):
         reason = (f"NO_NEXUS: the seller holds no US_SALES_TAX registration for {ctx.jurisdiction}, so no {ctx.state} "
                   f"sales tax is collected (0.00); {_nexus_hint(rules, ctx.state, ctx.on)}")
@@ -270,5 +272,6 @@ def resolve(inp: ResolverInput) -> Resolution:
         warnings.append("B2B sale taxed like a consumer sale: resale and exemption certificates are not modelled")
     lines = tuple(_line_decision(inp, rules, ctx, line, warnings) for line in inp.request.lines)
     shipping = _shipping(inp, rules, ctx)
+    warnings.extend(verify_warnings([reason for line in lines for reason in line.reasons]))
     return Resolution(ctx.jurisdiction, Scheme.US_SALES_TAX, lines, shipping, explanation=tuple(explanation),
                       warnings=tuple(dict.fromkeys(warnings)))

@@ -33,6 +33,12 @@ def check_shape(records: list[dict[str, str]], file: str) -> None:
             raise RulesDataError(file, number, "fewer fields than the header")
 
 
+def verify_warnings(reasons: list[str] | tuple[str, ...]) -> list[str]:
+    """One warning per decision whose data row is marked VERIFY (announced, scheduled or from a secondary source)."""
+    return [f"not confirmed against a primary source (VERIFY in the rules data): {reason.split(' (', 1)[0]}"
+            for reason in dict.fromkeys(reasons) if "VERIFY" in reason]
+
+
 def read_csv(data_dir: Path, relative: str) -> list[dict[str, str]]:
     """Rows of a data CSV as dicts (header line = row 1, so the first record is row 2)."""
     path = data_dir / relative

@@ -145,6 +145,9 @@ def test_th_rate_after_2026_09_30_is_marked_unconfirmed() -> None:
     result = quote_from_json(request("TH", "1000.00", date="2026-10-01", ship_from="TH"))
     assert summary(result)[:3] == ("DOMESTIC", "7", "70.00")
     assert any("VERIFY" in e for e in result["lines"][0]["explanation"])
+    assert "not confirmed against a primary source (VERIFY in the rules data): TH VAT 7 %" in result["warnings"]
+    earlier = quote_from_json(request("TH", "1000.00", date="2026-09-30", ship_from="TH"))
+    assert not any("VERIFY" in w for w in earlier["warnings"])
 
 
 # ---------------------------------------------------------------------------------------------------- Indonesia

@@ -121,6 +121,20 @@ def test_ca_shipping_not_separately_stated_follows_the_goods() -> None:
     assert result["tax_total"] == "73.95"
 
 
+def test_ca_delivery_not_by_common_carrier_is_taxable() -> None:
+    request = us_request("CA", [general("1000.00")], shipping="20.00")
+    request["shipping"]["by_common_carrier"] = False
+    assert quote_from_json(request)["shipping"]["tax_amount"] == "1.45"
+    request["shipping"]["by_common_carrier"] = True
+    assert quote_from_json(request)["shipping"]["tax_amount"] == "0.00"
+
+
+@pytest.mark.parametrize(("date", "warned"), [("2026-09-30", False), ("2026-10-01", True)])
+def test_unconfirmed_scheduled_rate_is_flagged(date: str, warned: bool) -> None:
+    result = quote_from_json(us_request("DC", [general("100.00")], date=date))
+    assert any("not confirmed against a primary source" in w for w in result["warnings"]) is warned
+
+
 def test_conditional_shipping_is_taxed_only_on_the_taxable_goods_share() -> None:
     result = quote_from_json(us_request("NY", [
         general("100.00"), {"hs_code": "610910", "category": "clothing", "unit_price": "50.00"}], shipping="15.00"))
