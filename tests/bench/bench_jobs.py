@@ -1,0 +1,161 @@
+"""Benchmark: outbox → broker → actor → done, beside a bare Dramatiq baseline on the same broker, in one run.
+
+    .venv/bin/python tests/bench/bench_jobs.py [--count 3000] [--threads 4] [--no-redis]
+
+Both sides do the same database effect per job (one `job_probe_results` row in its own transaction, through the same
+async `Database` on the worker's event loop) with the same middleware; the outbox side additionally writes the outbox
+rows in the enqueuing transactions, relays them after commit, and claims/marks each row done inside the job's
+transaction. Measured from the first enqueue until every effect is visible in the database.
+Targets: outbox ≤ 2× the bare baseline's time (ratio of jobs/s ≥ 0.5), and ≥ 1,000 jobs/s embedded on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import dramatiq  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from app.config import Settings  # noqa: E402
+from app.db import Database  # noqa: E402
+from app.jobs import JobRuntime  # noqa: E402
+from app.jobs.broker import BrokerTarget, build_broker, build_middleware  # noqa: E402
+from app.jobs.models import JobProbeResult  # noqa: E402
+from app.jobs.probe import run_probe  # noqa: E402
+from app.jobs.runtime import WORKER_IDLE_TIMEOUT_MS  # noqa: E402
+from app.jobs.worker import DeadLetterRecorder, WorkerResources  # noqa: E402
+from app.migrate import upgrade  # noqa: E402
+
+
+def make_settings(database_url: str, broker_url: str, threads: int) -> Settings:
+    return Settings(_env_file=None, database_url=database_url, broker_url=broker_url, worker_threads=threads,
+                    log_level="WARNING", outbox_lease_seconds=60, outbox_sweep_interval_seconds=5)
+
+
+async def bench_outbox(settings: Settings, count: int) -> float:
+    database = Database.from_settings(settings)
+    runtime = JobRuntime.from_settings(settings, database)
+    await runtime.start(embedded_worker=True)
+    try:
+        await run_probe(database, count=min(200, count), timeout=60)  # warm-up (connections, caches)
+        report = await run_probe(database, count=count, timeout=300)
+    finally:
+        await runtime.stop()
+        await database.dispose()
+    if not report.ok:
+        raise SystemExit(f"outbox run incomplete: {report.as_dict()}")
+    return report.jobs_per_second
+
+
+async def bench_bare(settings: Settings, count: int) -> float:
+    """Plain Dramatiq: `actor.send(...)`, the actor writes the same row in its own transaction; no outbox."""
+    resources = WorkerResources(settings)
+    target = BrokerTarget.parse(settings)
+    broker = build_broker(settings, target, build_middleware(settings, [resources, DeadLetterRecorder(resources)]))
+
+    async def bare_probe(run_id: str) -> None:
+        database = resources.executor.database  # type: ignore[union-attr]
+        async with database.unit_of_work() as session:
+            session.add(JobProbeResult(outbox_id=uuid.uuid4(), run_id=run_id, attempt=1))
+
+    actor = dramatiq.Actor(bare_probe, broker=broker, actor_name="bench.bare_probe",
+                           queue_name=target.queue_name("bench_bare"), priority=0, options={"max_retries": 0})
+    broker.emit_after("process_boot")
+    worker = dramatiq.Worker(broker, worker_threads=settings.worker_threads, worker_timeout=WORKER_IDLE_TIMEOUT_MS)
+    worker.start()
+    database = Database.from_settings(settings)
+    try:
+        await _bare_run(actor, database, min(200, count))  # warm-up
+        return await _bare_run(actor, database, count)
+    finally:
+        await asyncio.to_thread(worker.stop, 30_000)
+        broker.close()
+        await database.dispose()
+
+
+async def _bare_run(actor: dramatiq.Actor, database: Database, count: int) -> float:
+    run_id = f"bare-{uuid.uuid4().hex[:8]}"
+    started = time.perf_counter()
+    await asyncio.to_thread(lambda: [actor.send(run_id) for _ in range(count)])
+    while True:
+        async with database.sessionmaker() as session:
+            done = await session.scalar(
+                select(func.count()).select_from(JobProbeResult).where(JobProbeResult.run_id == run_id))
+        if done >= count:
+            return count / (time.perf_counter() - started)
+        if time.perf_counter() - started > 300:
+            raise SystemExit(f"bare run incomplete: {done}/{count}")
+        await asyncio.sleep(0.02)
+
+
+def redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def cleanup_redis(namespace: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    keys = list(client.scan_iter(f"{namespace}*"))
+    if keys:
+        client.delete(*keys)
+
+
+def run_pair(label: str, database_url: str, broker_url: str, threads: int, count: int) -> tuple[float, float]:
+    settings = make_settings(database_url, broker_url, threads)
+    bare = asyncio.run(bench_bare(settings, count))
+    outbox = asyncio.run(bench_outbox(settings, count))
+    print(f"{label:<28} bare {bare:8.0f} jobs/s   outbox {outbox:8.0f} jobs/s   "
+          f"outbox/bare {outbox / bare:5.2f}", flush=True)
+    return bare, outbox
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-redis", action="store_true")
+    args = parser.parse_args()
+    print(f"jobs benchmark: {args.count} jobs per run, {args.threads} worker threads, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.2f}", flush=True)
+    results: dict[str, tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-jobs-") as tmp:
+        database_url = f"sqlite:///{tmp}/bench.db"
+        upgrade(make_settings(database_url, "memory://", args.threads))
+        results["embedded (StubBroker)"] = run_pair("embedded, SQLite", database_url, "memory://", args.threads,
+                                                    args.count)
+        if not args.no_redis and redis_up():
+            namespace = f"taxrecon-bench-{uuid.uuid4().hex[:8]}"
+            try:
+                results["redis"] = run_pair("redis, SQLite", database_url,
+                                            f"redis://127.0.0.1:6379/0?namespace={namespace}", args.threads,
+                                            args.count)
+            finally:
+                cleanup_redis(namespace)
+        elif not args.no_redis:
+            print("redis: not reachable on 127.0.0.1:6379, skipped")
+    embedded_bare, embedded_outbox = results["embedded (StubBroker)"]
+    checks = [("embedded outbox >= 1000 jobs/s", embedded_outbox >= 1000)]
+    checks += [(f"{name}: outbox costs <= 2x bare", outbox >= bare / 2) for name, (bare, outbox) in results.items()]
+    for name, ok in checks:
+        print(f"{'PASS' if ok else 'MISS'}  {name}")
+    return 0 if all(ok for _, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
