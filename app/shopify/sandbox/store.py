@@ -66,8 +66,9 @@ class SandboxStore:
         self.money_days: dict[int, list[int]] = {}     # payout day → orders with Shopify Payments money that day
         for index in range(n):
             plan = plan_order(self.profile, index)
-            self.created_ts[index] = plan.created.timestamp()
-            self.updated_ts[index] = max(plan.events(self.profile.auto_fulfill)).timestamp()
+            # whole seconds, like the `createdAt`/`updatedAt` strings the API shows (filters compare against those)
+            self.created_ts[index] = float(int(plan.created.timestamp()))
+            self.updated_ts[index] = float(int(max(plan.events(self.profile.auto_fulfill)).timestamp()))
             if plan.gateway == "shopify_payments" and not plan.manual_capture:
                 self.note_money(index, plan.paid_at)
                 if plan.cancelled or plan.refund != "none":
