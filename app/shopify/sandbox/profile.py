@@ -52,7 +52,9 @@ def order_index_of(kind: str, legacy_id: int) -> int | None:
     if base is None or legacy_id < base:
         return None
     offset = legacy_id - base
-    return offset if kind == "Order" else offset // CHILD_SLOTS
+    if kind == "Order" and offset % CHILD_SLOTS:
+        return None                       # orders use slot 0 of their block
+    return offset // CHILD_SLOTS
 
 
 def parse_gid(value: str) -> tuple[str, int] | None:
