@@ -23,7 +23,7 @@ B2B customers are taxed like consumers: resale/exemption certificates are not mo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -31,7 +31,7 @@ from pathlib import Path
 from .dated import DatedRow
 from .errors import TaxInputError
 from .model import (
-    Category, Level, Line, LineDecision, RateComponent, Resolution, ResolverInput, Scheme, ShippingDecision,
+    Category, CustomsFacts, Level, Line, LineDecision, RateComponent, Resolution, ResolverInput, Scheme, ShippingDecision,
     ShippingMode,
 )
 from .us_data import ProductRule, UsRules, load_us_rules, verify_warnings
@@ -243,11 +243,21 @@ def _nexus_hint(rules: UsRules, state: str, on: date) -> str:
 
 def _not_collected(inp: ResolverInput, ctx: StateContext, scheme: Scheme, reason: str,
                    warnings: tuple[str, ...] = ()) -> Resolution:
-    """Every line and shipping at rate 0 under `scheme` (NO_NEXUS, or OUT_OF_SCOPE for a state without sales tax)."""
+    """Every line and shipping at rate 0, no components, nothing collected (NO_NEXUS)."""
     lines = tuple(LineDecision(line.id, inp.categories[line.id].category, ctx.jurisdiction, scheme, (), False,
                                (reason,)) for line in inp.request.lines)
     shipping = ShippingDecision(ShippingMode.NOT_TAXABLE, ctx.jurisdiction, scheme, (), False, (reason,))
     return Resolution(ctx.jurisdiction, scheme, lines, shipping, explanation=(reason,), warnings=warnings)
+
+
+def _no_sales_tax(inp: ResolverInput, ctx: StateContext, warnings: tuple[str, ...]) -> Resolution:
+    """A state without a statewide sales tax: OUT_OF_SCOPE lines that show the state component at 0 %."""
+    reason = cite(ctx.rate_row, f"{ctx.state} levies no statewide sales tax") + ": nothing to collect"
+    zero = (_state_component(ctx, ZERO),)
+    lines = tuple(LineDecision(line.id, inp.categories[line.id].category, ctx.jurisdiction, Scheme.OUT_OF_SCOPE,
+                               zero, True, (reason,)) for line in inp.request.lines)
+    shipping = ShippingDecision(ShippingMode.NOT_TAXABLE, ctx.jurisdiction, Scheme.OUT_OF_SCOPE, (), False, (reason,))
+    return Resolution(ctx.jurisdiction, Scheme.OUT_OF_SCOPE, lines, shipping, explanation=(reason,), warnings=warnings)
 
 
 def _registered(inp: ResolverInput, state: str) -> bool:
@@ -255,13 +265,58 @@ def _registered(inp: ResolverInput, state: str) -> bool:
     return seller.has("US_SALES_TAX", region=f"US-{state}") or seller.has("US_SALES_TAX", region=state)
 
 
+def _import_facts(inp: ResolverInput, rules: UsRules, on: date) -> tuple[CustomsFacts | None, list[str], list[str]]:
+    """Customs facts for goods shipped into the US from abroad: the $800 de minimis and its suspension."""
+    request = inp.request
+    if request.ship_from.country == "US":
+        return None, [], []
+    goods = [line for line in request.lines
+             if inp.categories[line.id].category not in (Category.DIGITAL, Category.GIFT_CARD)]
+    if not goods:
+        return None, [], []
+    origin = request.ship_from.country
+    row = rules.de_minimis.on(origin, on) or rules.de_minimis.on("*", on)
+    if row is None:
+        return None, [], []
+    value = sum((inp.amounts.stated(line.id) for line in goods), ZERO)
+    words, warnings = [], []
+    usd = value if request.currency == "USD" else inp.fx.convert(value, "USD")
+    if request.currency != "USD":
+        words.append(f"shipment value in USD: {inp.fx.describe('USD')}")
+        if getattr(inp.fx, "is_stated", lambda _c: False)("USD"):
+            warnings.append("the US de minimis test used a stated indicative USD rate; supply exchange_rates.USD")
+    regime = row.value
+    relieved = regime.regime == "de_minimis" and usd <= regime.threshold
+    if regime.regime == "de_minimis":
+        outcome = "<= USD {:,.0f} de minimis: duty-free entry" if relieved else "> USD {:,.0f} de minimis: " \
+            "formal duties apply"
+        words.append(cite(row, f"US import from {origin}: shipment value USD {usd:,.2f} "
+                          + outcome.format(regime.threshold)))
+    else:
+        words.append(cite(row, f"US import from {origin}: de minimis {regime.regime}"))
+    words.append("customs duties are outside sales tax and are not estimated here")
+    costs = [c for c in (inp.amounts.cost(line.id) for line in goods) if c is not None]
+    facts = CustomsFacts(intrinsic_value=value, threshold_value=usd, threshold_currency="USD",
+                         low_value_regime="US_DE_MINIMIS" if relieved else None, duty_currency="USD",
+                         cost_value=sum(costs, ZERO) if costs else None)
+    return facts, words, warnings
+
+
 def resolve(inp: ResolverInput) -> Resolution:
+    resolution = _resolve_tax(inp)
+    facts, words, warnings = _import_facts(inp, inp.rules, inp.request.date)
+    if facts is None:
+        return resolution
+    return replace(resolution, customs=facts, explanation=(*resolution.explanation, *words),
+                   warnings=(*resolution.warnings, *warnings))
+
+
+def _resolve_tax(inp: ResolverInput) -> Resolution:
     rules: UsRules = inp.rules
     warnings: list[str] = []
     ctx = _context(inp, rules, warnings)
     if not ctx.rate_row.value.rate and not (ctx.local and ctx.local.total):
-        reason = cite(ctx.rate_row, f"{ctx.state} levies no statewide sales tax") + ": nothing to collect"
-        return _not_collected(inp, ctx, Scheme.OUT_OF_SCOPE, reason, tuple(warnings))
+        return _no_sales_tax(inp, ctx, tuple(warnings))
     if not _registered(inp, ctx.state):
         reason = (f"NO_NEXUS: the seller holds no US_SALES_TAX registration for {ctx.jurisdiction}, so no {ctx.state} "
                   f"sales tax is collected (0.00); {_nexus_hint(rules, ctx.state, ctx.on)}")

@@ -99,11 +99,22 @@ class ShippingRule:
 
 
 @dataclass(frozen=True, slots=True)
+class DeMinimis:
+    """US import de minimis (19 USC 1321) for an origin: `de_minimis` (duty-free up to `threshold`), `suspended`,
+    `repealed`. Duties are outside sales tax; the quote reports it because landed cost depends on it."""
+
+    regime: str
+    threshold: Decimal
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class UsRules:
     state_rates: DatedTable[StateRate]
     product_rules: DatedTable[ProductRule]
     shipping: DatedTable[ShippingRule]
     nexus: Any  # nexus.NexusRules (for the NO_NEXUS explanation)
+    de_minimis: DatedTable[DeMinimis]
 
 
 def _state(record: dict[str, str], file: str, row: int) -> None:
@@ -156,11 +167,24 @@ def load_shipping_rules(data_dir: Path) -> DatedTable[ShippingRule]:
     return DatedTable(rows, name="US shipping rule", continuous=True)
 
 
+def load_de_minimis(data_dir: Path) -> DatedTable[DeMinimis]:
+    file = "us/import_de_minimis.csv"
+
+    def value(record: dict[str, str], row: int) -> DeMinimis:
+        regime = choice(record, "regime", ("de_minimis", "suspended", "repealed"), file, row)
+        threshold = decimal_field(record, "threshold_usd", file, row)
+        assert threshold is not None
+        return DeMinimis(regime, threshold, (record.get("note") or "").strip())
+
+    rows = rows_from_records(read_csv(data_dir, file), file=file, key_fields=("origin",), value_of=value, first_row=2)
+    return DatedTable(rows, name="US import de minimis", continuous=True)
+
+
 def load_us_rules(data_dir: Path) -> UsRules:
-    from .nexus import load_nexus_rules
+    from .nexus_rules import load_nexus_rules  # nexus_rules imports this module's helpers
 
     rules = UsRules(load_state_rates(data_dir), load_product_rules(data_dir), load_shipping_rules(data_dir),
-                    load_nexus_rules(data_dir))
+                    load_nexus_rules(data_dir), load_de_minimis(data_dir))
     missing = set(rules.state_rates.keys()) ^ set(rules.shipping.keys())
     if missing:
         raise RulesDataError("us/shipping_rules.csv", None,

@@ -88,6 +88,8 @@ def test_state_not_in_registrations_is_no_nexus_with_nothing_collected() -> None
 def test_states_without_sales_tax_are_out_of_scope(state: str) -> None:
     result = quote_from_json(us_request(state, [general("250.00")], shipping="5.00"))
     assert (result["scheme"], result["tax_total"], result["lines"][0]["rate"]) == ("OUT_OF_SCOPE", "0.00", "0")
+    assert result["lines"][0]["components"] == [{"level": "state", "name": f"{state} state sales tax", "rate": "0",
+                                                 "tax_amount": "0.00"}]
     assert any(f"{state} levies no statewide sales tax" in e for e in result["explanation"])
 
 
@@ -169,3 +171,30 @@ def test_date_before_the_us_tables_is_out_of_range() -> None:
     with pytest.raises(TaxInputError) as err:
         quote_from_json(us_request("CA", [general("1.00")], date="2020-12-31"))
     assert (err.value.code, err.value.path) == ("DATE_OUT_OF_RANGE", "date")
+
+
+@pytest.mark.parametrize(("origin", "date", "regime", "words"), [
+    ("CN", "2025-05-01", "US_DE_MINIMIS", "shipment value USD 120.00 <= USD 800 de minimis"),
+    ("CN", "2025-05-02", None, "US import from CN: de minimis suspended"),
+    ("DE", "2025-08-28", "US_DE_MINIMIS", "shipment value USD 120.00 <= USD 800 de minimis"),
+    ("DE", "2025-08-29", None, "US import from DE: de minimis suspended"),
+    ("DE", "2027-07-01", None, "US import from DE: de minimis repealed"),
+])
+def test_import_de_minimis_and_its_suspension(origin: str, date: str, regime: str | None, words: str) -> None:
+    request = us_request("TX", [general("120.00", unit_cost="40.00")], date=date)
+    request["ship_from"] = {"country": origin, "region": None, "postal_code": None}
+    result = quote_from_json(request)
+    assert result["tax_total"] == "7.50"  # sales tax is unaffected
+    customs = result["customs"]
+    assert (customs["low_value_regime"], customs["intrinsic_value"], customs["cost_value"]) == (regime, "120.00", "40.00")
+    assert (customs["duty"], customs["import_tax"]) == ("0.00", "0.00")
+    assert any(words in e for e in result["explanation"])
+
+
+def test_de_minimis_value_above_800_and_domestic_shipments() -> None:
+    above = quote_from_json(us_request("TX", [general("800.01")], date="2025-03-01"))
+    assert above["customs"]["low_value_regime"] is None
+    assert any("USD 800.01 > USD 800 de minimis: formal duties apply" in e for e in above["explanation"])
+    domestic = us_request("TX", [general("120.00")])
+    domestic["ship_from"] = {"country": "US", "region": "NJ", "postal_code": "07001"}
+    assert quote_from_json(domestic)["customs"] is None
