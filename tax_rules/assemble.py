@@ -35,8 +35,10 @@ def build_quote(request: QuoteRequest, resolution: Resolution, amounts: LineAmou
 
     tax_lines = tuple(_tax_line(line.id, d, item, q) for line, d, item in zip(request.lines, decisions, line_items))
     shipping = _shipping_tax(resolution, ship_items, line_items, q)
-    taxable_total = sum((t.taxable_amount for t in tax_lines), ZERO) + shipping.taxable_amount
-    tax_total = sum((t.tax_amount for t in tax_lines), ZERO) + shipping.tax_amount
+    taxable_total, tax_total = shipping.taxable_amount, shipping.tax_amount
+    for tax_line in tax_lines:
+        taxable_total += tax_line.taxable_amount
+        tax_total += tax_line.tax_amount
     return Quote(
         rules_version=version,
         currency=request.currency,
@@ -64,38 +66,46 @@ def _shipping_items(request: QuoteRequest, resolution: Resolution, line_items: S
     if decision.mode is ShippingMode.NOT_TAXABLE or not line_items:
         return [Item(amount, 1, (), False, decision.jurisdiction, inclusive)]
     carriers = [i for i, line in enumerate(request.lines) if line.requires_shipping] or list(range(len(line_items)))
-    shares = allocate(amount, [max(line_items[i].stated, ZERO) for i in carriers], q)
-    items = []
-    for index, share in zip(carriers, shares):
+    groups: dict[tuple[object, ...], Decimal] = {}
+    first: dict[tuple[object, ...], Item] = {}
+    for index in carriers:
         source = line_items[index]
-        components = tuple(replace(c, exempt_per_unit=ZERO) for c in source.components)
-        items.append(Item(share, 1, components, source.collected, source.jurisdiction, inclusive))
+        comps = source.components
+        key = (id(comps[0]) if len(comps) == 1 else tuple(map(id, comps)), source.collected, source.jurisdiction)
+        first.setdefault(key, source)
+        groups[key] = groups.get(key, ZERO) + (source.stated if source.stated > ZERO else ZERO)
+    shares = allocate(amount, list(groups.values()), q)
+    items = []
+    for key, share in zip(groups, shares):
+        source = first[key]
+        components, collected, jurisdiction = source.components, source.collected, source.jurisdiction
+        plain = tuple(c if not c.exempt_per_unit else replace(c, exempt_per_unit=ZERO) for c in components)
+        items.append(Item(share, 1, plain, collected, jurisdiction, inclusive))  # type: ignore[arg-type]
     return items
 
 
 def _tax_line(line_id: str, decision: LineDecision, item: Item, q: Decimal) -> TaxLine:
-    components = tuple(
-        Component(c.level.value, c.name, c.rate, tax) for c, tax in zip(decision.components, item.rounded or ())
-    )
-    return TaxLine(
-        id=line_id,
-        category=decision.category,
-        jurisdiction=decision.jurisdiction,
-        scheme=decision.scheme,
-        rate=decision.rate,
-        taxable_amount=item.taxable(q),
-        tax_amount=item.tax(),
-        components=components,
-        explanation=decision.reasons,
-    )
+    comps = decision.components
+    rounded = item.rounded
+    if len(comps) == 1:
+        c = comps[0]
+        components: tuple[Component, ...] = (Component(c.level, c.name, c.rate, rounded[0]),)
+        rate = c.rate
+    else:
+        components = tuple(Component(c.level, c.name, c.rate, tax) for c, tax in zip(comps, rounded))
+        rate = decision.rate
+    return TaxLine(line_id, decision.category, decision.jurisdiction, decision.scheme, rate, item.taxable(q),
+                   item.tax(), components, decision.reasons)
 
 
 def _shipping_tax(resolution: Resolution, items: Sequence[Item], line_items: Sequence[Item], q: Decimal) -> ShippingTax:
     decision = resolution.shipping
     if decision.mode is ShippingMode.NOT_TAXABLE:
         return ShippingTax(False, decision.jurisdiction, ZERO, ZERO, ZERO)
-    fallback = _effective_rate(line_items, ZERO)
-    rate = _effective_rate(items, fallback) if any(i.stated for i in items) else fallback
+    if any(i.stated for i in items):
+        rate = _effective_rate(items, ZERO)
+    else:  # nothing charged for delivery: show the rate it would take
+        rate = _effective_rate([i for i in line_items if i.stated], ZERO) if line_items else ZERO
     if decision.mode is ShippingMode.OWN_RATE:
         rate = sum((c.rate for c in decision.components), ZERO)
     taxable = rate > 0
@@ -129,13 +139,10 @@ def _customs(facts: CustomsFacts | None, q: Decimal) -> Customs | None:
 def _explanation(
     request: QuoteRequest, resolution: Resolution, totals: dict[str, Decimal], chosen: str
 ) -> tuple[str, ...]:
+    """Order-level reasons, then every distinct line reason once (each line also carries its own), then shipping."""
     lines: list[str] = list(resolution.explanation)
-    reasons = [d.reasons for d in resolution.lines]
-    if reasons and all(r == reasons[0] for r in reasons):
-        lines.extend(reasons[0])
-    else:
-        for line, decision in zip(request.lines, resolution.lines):
-            lines.extend(f"line {line.id}: {reason}" for reason in decision.reasons)
+    for decision in resolution.lines:
+        lines.extend(decision.reasons)
     lines.extend(f"shipping: {reason}" for reason in resolution.shipping.reasons)
     if len(totals) == 2 and totals["line"] != totals["invoice"]:
         lines.append(

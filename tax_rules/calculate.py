@@ -95,29 +95,44 @@ def component_taxes(net: Decimal, components: Sequence[RateComponent], quantity:
     ]
 
 
-@dataclass(slots=True)
 class Item:
-    """One taxed amount: a line, or a shipping share / shipping as a whole (`line_index` None)."""
+    """One taxed amount: a line, or the shipping (or a share of it) taxed at one set of components."""
 
-    stated: Decimal
-    quantity: int
-    components: tuple[RateComponent, ...]
-    collected: bool
-    jurisdiction: str
-    inclusive: bool
-    net: Decimal = ZERO
-    raw: tuple[Decimal, ...] = ()
-    rounded: list[Decimal] | None = None
+    __slots__ = ("stated", "quantity", "components", "collected", "jurisdiction", "inclusive", "net", "raw", "rounded")
+
+    def __init__(self, stated: Decimal, quantity: int, components: tuple[RateComponent, ...], collected: bool,
+                 jurisdiction: str, inclusive: bool) -> None:
+        self.stated = stated
+        self.quantity = quantity
+        self.components = components
+        self.collected = collected
+        self.jurisdiction = jurisdiction
+        self.inclusive = inclusive
+        self.net = stated
+        self.raw: tuple[Decimal, ...] = ()
+        self.rounded: list[Decimal] = []
 
     def prepare(self) -> None:
-        charged = self.collected and bool(self.components)
-        self.net = solve_net(self.stated, self.components, self.quantity) if (charged and self.inclusive) \
-            else self.stated
-        self.raw = tuple(component_taxes(self.net, self.components, self.quantity)) if charged else \
-            tuple(ZERO for _ in self.components)
+        components = self.components
+        if not (self.collected and components):
+            self.net = self.stated
+            self.raw = (ZERO,) * len(components)
+            return
+        if len(components) == 1:
+            c = components[0]
+            if c.base_fraction == ONE and not c.exempt_per_unit:  # the common case: one plain rate
+                factor = c.rate / HUNDRED
+                self.net = self.stated / (ONE + factor) if self.inclusive else self.stated
+                self.raw = (self.net * factor,)
+                return
+        self.net = solve_net(self.stated, components, self.quantity) if self.inclusive else self.stated
+        self.raw = tuple(component_taxes(self.net, components, self.quantity))
 
     def tax(self) -> Decimal:
-        return sum(self.rounded or (), ZERO)
+        total = ZERO
+        for amount in self.rounded:
+            total += amount
+        return total
 
     def taxable(self, q: Decimal) -> Decimal:
         if self.inclusive and self.collected and self.components:
@@ -158,29 +173,40 @@ class LineAmountsView:
 
 def _round_per_line(items: Sequence[Item], q: Decimal) -> None:
     for item in items:
-        item.rounded = [round_money(t, q) for t in item.raw]
+        item.rounded = [t.quantize(q, rounding=ROUND_HALF_UP) for t in item.raw]
 
 
 def _round_per_invoice(items: Sequence[Item], q: Decimal) -> None:
     """Round once per rate group (jurisdiction, level, name, rate) and hand the total back by largest remainder."""
-    groups: dict[tuple[str, str, str, Decimal], list[tuple[int, int]]] = {}
-    for i, item in enumerate(items):
+    groups: dict[tuple[object, ...], list[tuple[Item, int]]] = {}
+    for item in items:
         item.rounded = [ZERO] * len(item.raw)
-        for j, component in enumerate(item.components):
-            key = (item.jurisdiction, component.level.value, component.name, component.rate)
-            groups.setdefault(key, []).append((i, j))
+        for j, c in enumerate(item.components):
+            groups.setdefault((item.jurisdiction, c.level, c.name, c.rate), []).append((item, j))
     for members in groups.values():
-        raw = [items[i].raw[j] for i, j in members]
-        total_units = int((round_money(sum(raw, ZERO), q) / q).to_integral_value())
-        exact = [r / q for r in raw]
-        floors = [int(e.to_integral_value(rounding=ROUND_FLOOR)) for e in exact]
-        for (i, j), units in zip(members, _hand_out(total_units, floors, exact)):
-            items[i].rounded[j] = Decimal(units) * q  # type: ignore[index]
+        raw = [item.raw[j] for item, j in members]
+        total = ZERO
+        for value in raw:
+            total += value
+        floors = [value.quantize(q, rounding=ROUND_FLOOR) for value in raw]
+        left = total.quantize(q, rounding=ROUND_HALF_UP)
+        for value in floors:
+            left -= value
+        units = int(left / q)
+        if units > 0:  # largest remainders first; sorted() is stable, so ties go to the earlier line
+            remainders = [value - floor for value, floor in zip(raw, floors)]
+            for index in sorted(range(len(raw)), key=remainders.__getitem__, reverse=True)[:units]:
+                floors[index] += q
+        for (item, j), value in zip(members, floors):
+            item.rounded[j] = value
 
 
 def _apply_rounding(items: Sequence[Item], policy: str, q: Decimal) -> Decimal:
     (_round_per_invoice if policy == "invoice" else _round_per_line)(items, q)
-    return sum((item.tax() for item in items), ZERO)
+    total = ZERO
+    for item in items:
+        total += item.tax()
+    return total
 
 
 def format_rate(rate: Decimal) -> str:
@@ -189,12 +215,20 @@ def format_rate(rate: Decimal) -> str:
     return text
 
 
+def _total_rate(item: Item) -> Decimal:
+    comps = item.components
+    if len(comps) == 1:
+        return comps[0].rate * comps[0].base_fraction
+    return sum((c.rate * c.base_fraction for c in comps), ZERO)
+
+
 def _effective_rate(items: Sequence[Item], fallback: Decimal) -> Decimal:
-    rates = {sum((c.rate * c.base_fraction for c in item.components), ZERO) for item in items if item.stated}
+    """The one rate of `items` when they share it, else their net-weighted average rounded to 0.01."""
+    rates = {_total_rate(item) for item in items if item.stated}
     if len(rates) == 1:
         return rates.pop()
     if not rates:
         return fallback
     weights = sum((item.net for item in items), ZERO)
-    weighted = sum((item.net * sum((c.rate for c in item.components), ZERO) for item in items), ZERO)
+    weighted = sum((item.net * _total_rate(item) for item in items), ZERO)
     return (weighted / weights).quantize(CENT, rounding=ROUND_HALF_UP) if weights else fallback

@@ -20,7 +20,7 @@ Decision order (each step becomes words in the explanation):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -73,6 +73,7 @@ class Ctx:
     origin: str
     business: bool
     warnings: list[str]
+    components: dict[tuple[str, RateChoice], RateComponent] = field(default_factory=dict)
 
     @property
     def origin_in_eu(self) -> bool:
@@ -89,7 +90,12 @@ class Ctx:
         return tables.choose(rate_country, category, line.hs_code, true_attributes(line.attributes), self.on)
 
     def component(self, country: str, choice: RateChoice) -> RateComponent:
-        return RateComponent(Level.COUNTRY, f"{country} VAT", choice.rate, choice.ref)
+        """One shared component object per (country, rate choice) in a request: cheap to compare and group."""
+        key = (country, choice)
+        found = self.components.get(key)
+        if found is None:
+            found = self.components[key] = RateComponent(Level.COUNTRY, f"{country} VAT", choice.rate, choice.ref)
+        return found
 
 
 def resolve(inp: ResolverInput) -> Resolution:
@@ -197,16 +203,23 @@ class GoodsPlan:
     reasons: list[str]
     customs: CustomsFacts | None = None
     zero_rated: bool = False
+    memo: dict[tuple[object, ...], tuple[tuple[RateComponent, ...], tuple[str, ...]]] = field(default_factory=dict)
 
     def decide(self, ctx: Ctx, line: Line) -> LineDecision:
+        """Lines with the same category decision, HS code and attributes share components and reasons."""
         category = ctx.inp.categories[line.id]
-        if self.zero_rated:
-            return LineDecision(line.id, category.category, self.jurisdiction, self.scheme, (), True,
-                                (category.reason, *self.reasons[-1:]))
-        choice = ctx.rate(self.rate_country, line)
-        return LineDecision(line.id, category.category, self.jurisdiction, self.scheme,
-                            (ctx.component(self.rate_country, choice),), self.collected,
-                            (category.reason, choice.words))
+        key = (category.category, category.reason, line.hs_code)
+        found = None if line.attributes else self.memo.get(key)
+        if found is None:
+            if self.zero_rated:
+                found = ((), (category.reason, *self.reasons[-1:]))
+            else:
+                choice = ctx.rate(self.rate_country, line)
+                found = ((ctx.component(self.rate_country, choice),), (category.reason, choice.words))
+            if not line.attributes:
+                self.memo[key] = found
+        return LineDecision(line.id, category.category, self.jurisdiction, self.scheme, found[0],
+                            self.collected or self.zero_rated, found[1])
 
 
 def _plan_goods(ctx: Ctx, goods: list[Line]) -> GoodsPlan:

@@ -38,9 +38,12 @@ class Threshold:
     currency: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RateChoice:
-    """The rate a line takes, the rule that set it, and the words for the explanation."""
+    """The rate a line takes, the rule that set it, and the words for the explanation.
+
+    Compared and hashed by identity: `choose` is cached, so equal choices are the same object, which lets resolvers
+    key per-request caches on it cheaply."""
 
     rate: Decimal
     rate_type: str
@@ -178,6 +181,11 @@ def _pct(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+NO_ATTRIBUTES: frozenset[str] = frozenset()
+
+
 def true_attributes(attributes: Mapping[str, Any]) -> frozenset[str]:
     """Names of line attributes that are set to true (conditions of category rules)."""
+    if not attributes:
+        return NO_ATTRIBUTES
     return frozenset(name for name, value in attributes.items() if value is True)
