@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import time
 import uuid
 from datetime import datetime
 from typing import Any
@@ -127,14 +128,11 @@ async def receive(request: Request) -> JSONResponse:
     if not topic:
         return problem(400, "TOPIC_MISSING", "X-Shopify-Topic header is missing")
     domain = (request.headers.get("x-shopify-shop-domain") or "").strip()
-    database = state.database
-    async with database.sessionmaker() as session:
-        shop = await get_shop_by_domain(session, domain) if domain else None
-        if shop is None:
-            return problem(404, "UNKNOWN_SHOP", f"no shop {domain!r} is registered here" if domain
-                           else "X-Shopify-Shop-Domain header is missing")
-        shop_id = shop.id
-        secret = shop_webhook_secret(shop, state.box)
+    known = await _shop_cache(state).lookup(state, domain) if domain else None
+    if known is None:
+        return problem(404, "UNKNOWN_SHOP", f"no shop {domain!r} is registered here" if domain
+                       else "X-Shopify-Shop-Domain header is missing")
+    shop_id, secret = known
     if secret is None or not signature_valid(body, secret, request.headers.get("x-shopify-hmac-sha256")):
         return problem(401, "HMAC_INVALID", "missing or invalid X-Shopify-Hmac-Sha256 for this shop")
     try:
@@ -185,6 +183,41 @@ async def _insert_once(session: Any, values: dict[str, Any]) -> bool:
     stmt = dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=["shop_id", "event_id"])
     result = await session.execute(stmt.returning(table.c.id))
     return result.first() is not None
+
+
+class ShopCache:
+    """Domain → (shop id, webhook secret) for a few seconds, so a burst of deliveries costs one lookup.
+
+    Only known shops are cached. A rotated secret is picked up after `ttl` seconds at most (Shopify itself takes up
+    to an hour to switch to a new secret, and keeps signing with the old one meanwhile).
+    """
+
+    def __init__(self, ttl: float = 5.0, size: int = 1024) -> None:
+        self.ttl, self.size = ttl, size
+        self._entries: dict[str, tuple[float, uuid.UUID, str | None]] = {}
+
+    async def lookup(self, state: Any, domain: str) -> tuple[uuid.UUID, str | None] | None:
+        now = time.monotonic()
+        entry = self._entries.get(domain)
+        if entry is not None and entry[0] > now:
+            return entry[1], entry[2]
+        async with state.database.sessionmaker() as session:
+            shop = await get_shop_by_domain(session, domain)
+            if shop is None:
+                return None
+            shop_id, secret = shop.id, shop_webhook_secret(shop, state.box)
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[domain] = (now + self.ttl, shop_id, secret)
+        return shop_id, secret
+
+
+def _shop_cache(state: Any) -> ShopCache:
+    cache = getattr(state, "webhook_shop_cache", None)
+    if cache is None:
+        cache = ShopCache()
+        state.webhook_shop_cache = cache
+    return cache
 
 
 def routes() -> list[Route]:
