@@ -48,8 +48,9 @@ class Flow:
 
     def decision(self, line: Line, scheme: Scheme, components: tuple[RateComponent, ...], collected: bool,
                  reasons: list[str]) -> LineDecision:
-        category = self.inp.categories[line.id].category
-        return LineDecision(line.id, category, self.country, scheme, components, collected, tuple(reasons))
+        category = self.inp.categories[line.id]
+        return LineDecision(line.id, category.category, self.country, scheme, components, collected,
+                            (category.reason, *reasons))
 
     def local(self, amount: Decimal) -> Decimal:
         return to_local(self.inp, amount, self.profile.currency, self.notes, self.warnings)

@@ -182,7 +182,8 @@ def _line_decision(inp: ResolverInput, rules: UsRules, ctx: StateContext, line: 
     category = inp.categories[line.id].category
     key = _rule_key(line, category)
     part = _apply_rule(inp, ctx, line, key, _product_rule(rules, ctx.state, key, ctx.on))
-    reasons = [cite(ctx.rate_row, f"{ctx.state} state sales tax {pct(ctx.rate_row.value.rate)} %")]
+    reasons = [inp.categories[line.id].reason,
+               cite(ctx.rate_row, f"{ctx.state} state sales tax {pct(ctx.rate_row.value.rate)} %")]
     if part.reason:
         reasons.append(part.reason)
     if part.exempt_all_levels:
