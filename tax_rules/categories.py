@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .dated import DatedTable, require_known, rows_from_records
-from .errors import TaxInputError
+from .errors import RulesDataError, TaxInputError
 from .model import Category, CategoryDecision, Line
 
 FILE = "categories/hs_categories.csv"
@@ -42,6 +42,9 @@ def load_hs_table(data_dir: Path) -> DatedTable[Category]:
         records = list(csv.DictReader(handle))
 
     def value(record: dict[str, str], row: int) -> Category:
+        prefix = record.get("hs_prefix") or ""
+        if not prefix.isdigit() or len(prefix) not in (2, 4, 6):
+            raise RulesDataError(FILE, row, f"hs_prefix {prefix!r} must be a 2-, 4- or 6-digit HS prefix")
         return Category(require_known(record["category"], CATEGORY_VALUES, file=FILE, row=row, what="category"))
 
     rows = rows_from_records(records, file=FILE, key_fields=("hs_prefix",), value_of=value, first_row=2)

@@ -107,8 +107,12 @@ def resolve(inp: ResolverInput) -> Resolution:
     territory = _territory(inp.rules, req.ship_to.country, req.ship_to.postal_code, req.date)
     if territory is not None:
         return _out_of_scope(inp, dest, territory)
-    ctx = Ctx(inp, inp.rules, req.date, dest, destination(req.ship_from), False, [])
-    ctx = Ctx(inp, inp.rules, req.date, dest, ctx.origin, _business(ctx), ctx.warnings)
+    origin = destination(req.ship_from)
+    origin_territory = _territory(inp.rules, req.ship_from.country, req.ship_from.postal_code, req.date)
+    if origin_territory is not None:  # e.g. shipped from the Canary Islands: an import into the VAT area
+        origin = f"{origin_territory.key[1]}"  # type: ignore[index]
+    ctx = Ctx(inp, inp.rules, req.date, dest, origin, False, [])
+    ctx = Ctx(inp, inp.rules, req.date, dest, origin, _business(ctx), ctx.warnings)
     goods = [line for line in req.lines if inp.categories[line.id].category not in SERVICE_CATEGORIES
              or _single_purpose(line)]
     goods_ids = {line.id for line in goods}

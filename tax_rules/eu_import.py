@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
+EXCISE_PREFIXES = ("2203", "2204", "2205", "2206", "2207", "2208", "24")
 
 
 def plan_import(ctx: "Ctx", goods: list[Line]) -> "GoodsPlan":
@@ -35,6 +36,10 @@ def plan_import(ctx: "Ctx", goods: list[Line]) -> "GoodsPlan":
     assert limit_row is not None, "thresholds start before the first supported date"
     limit, limit_cur = limit_row.value.amount, limit_row.value.currency
     ioss_ok, ioss_words = _has_valid_ioss(ctx)
+    excise = [line.id for line in goods if line.hs_code and line.hs_code.startswith(EXCISE_PREFIXES)]
+    if ioss_ok and excise:
+        ioss_ok, ioss_words = False, (f"IOSS excludes excise goods (alcohol, tobacco: line(s) {', '.join(excise)}; "
+                                      "Art. 369l Dir. 2006/112/EC)")
     charged_value = cx.intrinsic_value(cons, charged_at_checkout=True)
     charged_conv = ctx.inp.fx.convert(charged_value, limit_cur)
     low_value = charged_conv <= limit

@@ -196,3 +196,14 @@ def test_eu_rules_before_july_2021_are_refused() -> None:
     with pytest.raises(TaxInputError) as error:
         q(date="2021-06-30", registrations=[IOSS_DE])
     assert (error.value.code, error.value.path) == ("DATE_OUT_OF_RANGE", "date")
+
+
+def test_excise_goods_cannot_use_ioss() -> None:
+    result = q(registrations=[IOSS_DE], lines=[line(hs_code="220421", unit_price="20.00")])
+    assert result["scheme"] == "IMPORT_AT_BORDER"
+    assert "IOSS excludes excise goods" in result["explanation"][0]
+
+
+def test_goods_from_the_canary_islands_are_imports_into_the_vat_area() -> None:
+    result = q(ship_from="ES", from_postal_code="35001", established="ES", ship_to="ES", postal_code="28001")
+    assert result["scheme"] == "IMPORT_AT_BORDER"
