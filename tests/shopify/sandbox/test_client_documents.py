@@ -1,0 +1,39 @@
+"""Every document the client can send (app/shopify/queries/*.graphql) executes on the sandbox without errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+QUERIES = Path(__file__).resolve().parents[3] / "app" / "shopify" / "queries"
+
+
+def _variables(sandbox, text: str) -> dict:
+    store = sandbox.store
+    order = next(store.order(i) for i in range(store.order_count) if store.order(i)["refunds"]
+                 and store.order(i)["fulfillments"])
+    values = {"first": 1, "after": None, "query": "updated_at:>='2026-01-01T00:00:00Z'", "id": order["id"],
+              "lines": 5, "uri": "https://example.test/webhooks", "topic": "ORDERS_CREATE"}
+    return {name: value for name, value in values.items() if f"${name}" in text}
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in QUERIES.glob("*.graphql")))
+async def test_document_executes(sandbox, path: str) -> None:
+    text = (QUERIES / path).read_text()
+    head = text.split("{", 1)[0]
+    if "mutation" in head:
+        pytest.skip("mutations are exercised with real inputs in test_mutations.py")
+    if path.startswith("bulk_") and "bulkOperation" not in text:   # a bulk query: run as Shopify runs it
+        body = await sandbox.gql("mutation($q: String!) { bulkOperationRunQuery(query: $q, groupObjects: true) "
+                                 "{ bulkOperation { id } userErrors { message } } }", {"q": text})
+        assert body["data"]["bulkOperationRunQuery"]["userErrors"] == [], (path, body)
+        return
+    variables = _variables(sandbox, text)
+    if "bulkOperation(id" in text:
+        run = await sandbox.gql("mutation { bulkOperationRunQuery(query: \"{ orders { edges { node { id } } } }\", "
+                                "groupObjects: false) { bulkOperation { id } } }")
+        variables["id"] = run["data"]["bulkOperationRunQuery"]["bulkOperation"]["id"]
+    body = await sandbox.gql(text, variables)
+    assert "errors" not in body, (path, body.get("errors"))
+    assert body["data"] and all(value is not None for value in body["data"].values()), path
