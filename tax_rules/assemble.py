@@ -7,7 +7,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from .calculate import (
-    CENT, ZERO, Item, LineAmountsView, _apply_rounding, _effective_rate, allocate, format_rate, quantum, round_money,
+    CENT, ZERO, Item, LineAmountsView, _apply_rounding, _effective_rate, allocate, format_rate, quantum, round_money, rounded_total,
 )
 from .model import (
     Component, Customs, CustomsFacts, LineDecision, Quote, QuoteRequest, Resolution, ShippingMode, ShippingTax, TaxLine,
@@ -30,7 +30,7 @@ def build_quote(request: QuoteRequest, resolution: Resolution, amounts: LineAmou
     other = "line" if chosen == "invoice" else "invoice"
     totals: dict[str, Decimal] = {}
     if resolution.report_invoice_rounding:
-        totals[other] = _apply_rounding(items, other, q)
+        totals[other] = rounded_total(items, other, q)
     totals[chosen] = _apply_rounding(items, chosen, q)
 
     tax_lines = tuple(_tax_line(line.id, d, item, q) for line, d, item in zip(request.lines, decisions, line_items))

@@ -201,6 +201,24 @@ def _round_per_invoice(items: Sequence[Item], q: Decimal) -> None:
             item.rounded[j] = value
 
 
+def rounded_total(items: Sequence[Item], policy: str, q: Decimal) -> Decimal:
+    """The tax total under `policy` without touching the items (for reporting the policy not chosen)."""
+    total = ZERO
+    if policy == "invoice":
+        groups: dict[tuple[object, ...], Decimal] = {}
+        for item in items:
+            for c, raw in zip(item.components, item.raw):
+                key = (item.jurisdiction, c.level, c.name, c.rate)
+                groups[key] = groups.get(key, ZERO) + raw
+        for value in groups.values():
+            total += value.quantize(q, rounding=ROUND_HALF_UP)
+        return total
+    for item in items:
+        for raw in item.raw:
+            total += raw.quantize(q, rounding=ROUND_HALF_UP)
+    return total
+
+
 def _apply_rounding(items: Sequence[Item], policy: str, q: Decimal) -> Decimal:
     (_round_per_invoice if policy == "invoice" else _round_per_line)(items, q)
     total = ZERO

@@ -90,3 +90,12 @@ def test_rate_on_a_date_is_the_rate_valid_on_that_date(country: str, day: date) 
     result = quote_from_json(request(date=day.isoformat(), ship_from="PL", ship_to=country, postal_code=postal,
                                      registrations=OSS, lines=[line(hs_code="847130")]))
     assert [Decimal(result["lines"][0]["rate"])] == valid
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(COUNTRIES), days, lines_strategy, st.booleans(), money)
+def test_reported_totals_agree_with_the_other_policy(country, day, lines, inclusive, shipping) -> None:
+    per_line = oss_quote(country, day, lines, inclusive, str(shipping), "line")
+    per_invoice = oss_quote(country, day, lines, inclusive, str(shipping), "invoice")
+    assert per_line["tax_total_invoice_rounding"] == per_invoice["tax_total"]
+    assert per_invoice["tax_total_line_rounding"] == per_line["tax_total"]
