@@ -129,7 +129,12 @@ async def _advance_run(ctx: JobContext, shop: Shop, run: ShopifyBulkRun, client:
         if run.status == "running":
             await asyncio.sleep(POLL_INTERVAL)
     if run.status == "ingesting":
-        await _ingest(ctx, run, client)
+        _hand_over(ctx, run)
+
+
+def _hand_over(ctx: JobContext, run: ShopifyBulkRun) -> None:
+    """Ingest in follow-up jobs, so that "the operation completed" commits on its own first."""
+    ctx.enqueue("shopify.bulk_ingest", {"run_id": str(run.id)}, key=f"bulk_ingest:{run.id}")
 
 
 def _continue(ctx: JobContext, shop: Shop, run: ShopifyBulkRun) -> None:
@@ -140,7 +145,7 @@ def _continue(ctx: JobContext, shop: Shop, run: ShopifyBulkRun) -> None:
 async def _ingest(ctx: JobContext, run: ShopifyBulkRun, client: AdminClient) -> None:
     outcome = await bulk.ingest_slice(ctx.session, client._client(), run, ingest_limits)
     if not outcome.finished:
-        ctx.enqueue("shopify.bulk_ingest", {"run_id": str(run.id)}, key=f"bulk_ingest:{run.id}")
+        _hand_over(ctx, run)
 
 
 async def _run(session: AsyncSession, run_id: str) -> ShopifyBulkRun:
@@ -190,7 +195,8 @@ async def bulk_finished(ctx: JobContext, payload: dict[str, Any]) -> None:
         async with _client(ctx, shop) as client:
             if run.status == "running":
                 bulk.apply_operation(run, await bulk.poll_operation(client, run.operation_id))
-            if run.status == "ingesting":
-                await _ingest(ctx, run, client)
     except ShopifyReauthRequired as exc:
         await _reauth(ctx.session, shop, exc)
+        return
+    if run.status == "ingesting":
+        _hand_over(ctx, run)
