@@ -39,6 +39,9 @@ from .model import (
 from .vat_tables import RateChoice, VatTables, read_csv, true_attributes
 
 EU_RULES_START = date(2021, 7, 1)
+"""The e-commerce package (IOSS, OSS, EUR 10,000 rule): imports, distance sales and B2C services need this date."""
+RATES_START = date(2021, 1, 1)
+"""Category rate rules are encoded from here: domestic and B2B intra-EU supplies are quoted from this date."""
 SERVICE_CATEGORIES = (Category.DIGITAL, Category.GIFT_CARD)
 
 
@@ -101,9 +104,9 @@ class Ctx:
 def resolve(inp: ResolverInput) -> Resolution:
     req = inp.request
     dest = destination(req.ship_to)
-    if req.date < EU_RULES_START:
-        raise TaxInputError("DATE_OUT_OF_RANGE", f"EU e-commerce VAT rules are encoded from {EU_RULES_START} "
-                            f"(got {req.date})", "date")
+    if req.date < RATES_START:
+        raise TaxInputError("DATE_OUT_OF_RANGE", f"EU VAT rates are encoded from {RATES_START} (got {req.date})",
+                            "date")
     territory = _territory(inp.rules, req.ship_to.country, req.ship_to.postal_code, req.date)
     if territory is not None:
         return _out_of_scope(inp, dest, territory)
@@ -226,9 +229,17 @@ class GoodsPlan:
                             self.collected or self.zero_rated, found[1])
 
 
+def _require_ecommerce_rules(ctx: Ctx, what: str) -> None:
+    if ctx.on < EU_RULES_START:
+        raise TaxInputError("DATE_OUT_OF_RANGE", f"{what} before {EU_RULES_START} fall under the pre-2021 "
+                            f"distance-selling rules, which are not encoded (got {ctx.on})", "date")
+
+
 def _plan_goods(ctx: Ctx, goods: list[Line]) -> GoodsPlan:
     if ctx.business:
         return _plan_b2b(ctx, goods)
+    if ctx.origin != ctx.dest:
+        _require_ecommerce_rules(ctx, "B2C imports and intra-EU distance sales")
     if not ctx.origin_in_eu:
         from .eu_import import plan_import
         return plan_import(ctx, goods)
@@ -321,6 +332,7 @@ def _service_line(ctx: Ctx, line: Line) -> LineDecision:
                  "charge, Art. 44 and 196 Dir. 2006/112/EC)")
         return LineDecision(line.id, category.category, ctx.dest, Scheme.REVERSE_CHARGE, (), True,
                             (category.reason, words))
+    _require_ecommerce_rules(ctx, "B2C electronically supplied services")
     rate_country, scheme, words = _service_scheme(ctx, seller.established)
     choice = ctx.rate(rate_country, line)
     return LineDecision(line.id, category.category, rate_country, scheme, (ctx.component(rate_country, choice),),

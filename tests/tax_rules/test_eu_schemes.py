@@ -192,10 +192,23 @@ def test_northern_ireland_childrens_clothing_from_the_eu_is_zero_rated() -> None
     assert (result["jurisdiction"], result["scheme"], result["lines"][0]["rate"]) == ("XI", "OSS_UNION", "0")
 
 
-def test_eu_rules_before_july_2021_are_refused() -> None:
+@pytest.mark.parametrize(("day", "kwargs"), [
+    ("2021-06-30", {"registrations": [IOSS_DE]}),
+    ("2021-06-30", {"ship_from": "FR", "established": "FR"}),
+    ("2020-12-31", {"ship_from": "DE", "established": "DE"}),
+])
+def test_dates_before_the_encoded_rules_are_refused(day: str, kwargs: dict) -> None:
     with pytest.raises(TaxInputError) as error:
-        q(date="2021-06-30", registrations=[IOSS_DE])
+        q(date=day, **kwargs)
     assert (error.value.code, error.value.path) == ("DATE_OUT_OF_RANGE", "date")
+
+
+def test_ireland_standard_rate_back_to_23_on_2021_03_01_for_domestic_supplies() -> None:
+    before = q(date="2021-02-28", ship_from="IE", established="IE", ship_to="IE", postal_code="D02",
+               lines=[line(hs_code="847130", unit_price="100.00")])
+    after = q(date="2021-03-01", ship_from="IE", established="IE", ship_to="IE", postal_code="D02",
+              lines=[line(hs_code="847130", unit_price="100.00")])
+    assert (before["tax_total"], after["tax_total"]) == ("21.00", "23.00")
 
 
 def test_excise_goods_cannot_use_ioss() -> None:
