@@ -38,13 +38,26 @@ class Flow:
     warnings: list[str] = field(default_factory=list)
     unit_values: list[Decimal] = field(default_factory=list)
     border: list[tuple[Line, RateComponent]] = field(default_factory=list)
+    memo: dict = field(default_factory=dict)
+
+    def rate(self, line: Line, context: str) -> tuple[RateComponent, str]:
+        """The rate chooser's answer, computed once per distinct (context, HS code, rate-deciding attributes)."""
+        key = (context, line.hs_code, bool(line.attributes.get("luxury")),
+               bool(line.attributes.get("vn_reduction_excluded")))
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self.choose(self.inp, self.rules, line, context)
+        return found  # type: ignore[no-any-return]
 
     @property
     def country(self) -> str:
         return self.profile.country
 
     def regime(self, name: str) -> DatedRow[Regime] | None:
-        return self.rules.regimes.on((self.country, name), self.inp.request.date)
+        key = ("regime", name)
+        if key not in self.memo:
+            self.memo[key] = self.rules.regimes.on((self.country, name), self.inp.request.date)
+        return self.memo[key]  # type: ignore[no-any-return]
 
     def decision(self, line: Line, scheme: Scheme, components: tuple[RateComponent, ...], collected: bool,
                  reasons: list[str]) -> LineDecision:
@@ -61,7 +74,7 @@ class Flow:
 
 def _goods(flow: Flow, line: Line) -> LineDecision:
     inp, profile = flow.inp, flow.profile
-    comp, rate_words = flow.choose(inp, flow.rules, line, "goods")
+    comp, rate_words = flow.rate(line, "goods")
     reasons = [rate_words]
     exempt = exempt_category(inp, flow.rules, flow.country, line)
     if exempt:
@@ -93,10 +106,15 @@ def _import(flow: Flow, line: Line, comp: RateComponent, reasons: list[str]) -> 
     if lvg is not None and unit <= lvg.value.threshold:
         test = f"unit value {flow.threshold(unit)} <= {flow.threshold(lvg.value.threshold)}"
         if flow.is_registered and profile.lvg_scheme is not None:
-            lvg_comp, lvg_words = flow.choose(flow.inp, flow.rules, line, "lvg")
-            words = cite(lvg, f"{profile.lvg_scheme.value}: {test} and the seller holds {regs}, so "
-                         f"{profile.tax_name} is collected at checkout")
-            return flow.decision(line, profile.lvg_scheme, (lvg_comp,), True, [lvg_words, words])
+            scheme = profile.lvg_scheme
+            lvg_comp, lvg_words = flow.rate(line, "lvg")
+            key = ("lvg words", scheme)
+            if key not in flow.memo:
+                flow.memo[key] = cite(lvg, f"{scheme.value}: goods at or below "
+                                      f"{flow.threshold(lvg.value.threshold)} per item sold by a seller holding {regs}"
+                                      f" carry {profile.tax_name} collected at checkout")
+            return flow.decision(line, scheme, (lvg_comp,), True,
+                                 [lvg_words, flow.memo[key], f"{scheme.value}: {test}, collected at checkout"])
         reasons.append(cite(lvg, f"{test}, but the seller holds no {regs} registration: nothing collected at "
                        "checkout"))
         flow.warnings.append(f"the seller is not registered for {flow.country} low-value goods ({regs}); "
@@ -122,7 +140,7 @@ def _digital(flow: Flow, line: Line) -> LineDecision:
         since = f" before {history[0].valid_from}" if history else ""
         return flow.decision(line, Scheme.OUT_OF_SCOPE, (), False, [
             f"{flow.country}: no {profile.tax_name} on digital services from non-resident suppliers{since}"])
-    comp, rate_words = flow.choose(inp, flow.rules, line, "digital")
+    comp, rate_words = flow.rate(line, "digital")
     regime_words = cite(regime, f"{flow.country} taxes B2C digital services from non-resident suppliers")
     if inp.request.customer.is_business:
         return flow.decision(line, Scheme.REVERSE_CHARGE, (), False, [rate_words, regime_words,

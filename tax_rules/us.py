@@ -23,10 +23,12 @@ B2B customers are taxed like consumers: resale/exemption certificates are not mo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 from .dated import DatedRow
 from .errors import TaxInputError
@@ -38,6 +40,7 @@ from .us_data import ProductRule, UsRules, load_us_rules, verify_warnings
 from .us_local import LocalRates, resolve_local_rates
 
 ZERO = Decimal(0)
+T = TypeVar("T")
 NO_SALES_TAX_STATES = frozenset({"AK", "DE", "MT", "NH", "OR"})
 
 
@@ -59,11 +62,20 @@ def cite(row: DatedRow, what: str, *, with_note: bool = True) -> str:
 
 @dataclass(frozen=True, slots=True)
 class StateContext:
+    """One quote's destination state; `memo` caches what is the same for every line (words, components, rules),
+    so a 100-line order builds each rule's words once."""
+
     state: str
     jurisdiction: str
     on: date
     rate_row: DatedRow
     local: LocalRates | None
+    memo: dict = field(default_factory=dict)
+
+    def once(self, key: object, make: Callable[[], T]) -> T:
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]  # type: ignore[no-any-return]
 
 
 def _state_of(inp: ResolverInput, rules: UsRules) -> str:
@@ -102,15 +114,18 @@ def _context(inp: ResolverInput, rules: UsRules, warnings: list[str]) -> StateCo
 
 
 def _local_components(ctx: StateContext) -> tuple[RateComponent, ...]:
-    if ctx.local is None:
+    local = ctx.local
+    if local is None:
         return ()
-    return tuple(RateComponent(Level(lv.level), f"{lv.name} {lv.level} tax", lv.rate, ctx.local.rule)
-                 for lv in ctx.local.levels if lv.name)
+    return ctx.once("local", lambda: tuple(
+        RateComponent(Level(lv.level), f"{lv.name} {lv.level} tax", lv.rate, local.rule)
+        for lv in local.levels if lv.name))
 
 
 def _state_component(ctx: StateContext, rate: Decimal, exempt_per_unit: Decimal = ZERO) -> RateComponent:
-    ref = ctx.rate_row.ref(f"{ctx.state} state sales tax")
-    return RateComponent(Level.STATE, f"{ctx.state} state sales tax", rate, ref, exempt_per_unit=exempt_per_unit)
+    name = f"{ctx.state} state sales tax"
+    return ctx.once(("state", rate, exempt_per_unit), lambda: RateComponent(
+        Level.STATE, name, rate, ctx.rate_row.ref(name), exempt_per_unit=exempt_per_unit))
 
 
 def _rule_key(line: Line, category: Category) -> str:
@@ -144,8 +159,10 @@ def _apply_rule(inp: ResolverInput, ctx: StateContext, line: Line, key: str,
     rule = row.value
     label = f"{ctx.state} {key.replace('_', ' ')} rule: {rule.note or rule.kind}"
 
+    prefix = ctx.once(("cite", key), lambda: cite(row, label, with_note=False))
+
     def say(words: str) -> str:
-        return cite(row, label, with_note=False) + words
+        return prefix + words
 
     cancelled = [a for a in rule.taxable_if if line.attributes.get(a)]
     if cancelled and rule.kind == "exempt":
@@ -181,9 +198,13 @@ def _line_decision(inp: ResolverInput, rules: UsRules, ctx: StateContext, line: 
                    warnings: list[str]) -> LineDecision:
     category = inp.categories[line.id].category
     key = _rule_key(line, category)
-    part = _apply_rule(inp, ctx, line, key, _product_rule(rules, ctx.state, key, ctx.on))
-    reasons = [inp.categories[line.id].reason,
-               cite(ctx.rate_row, f"{ctx.state} state sales tax {pct(ctx.rate_row.value.rate)} %")]
+    row = ctx.once(("rule", key), lambda: _product_rule(rules, ctx.state, key, ctx.on))
+    if row is None or (row.value.kind in ("exempt", "reduced", "taxable") and not row.value.taxable_if):
+        part = ctx.once(("part", key), lambda: _apply_rule(inp, ctx, line, key, row))
+    else:  # the outcome depends on the line's price or attributes
+        part = _apply_rule(inp, ctx, line, key, row)
+    reasons = [inp.categories[line.id].reason, ctx.once("state words", lambda: cite(
+        ctx.rate_row, f"{ctx.state} state sales tax {pct(ctx.rate_row.value.rate)} %"))]
     if part.reason:
         reasons.append(part.reason)
     if part.exempt_all_levels:
@@ -197,8 +218,7 @@ def _line_decision(inp: ResolverInput, rules: UsRules, ctx: StateContext, line: 
     local = _local_components(ctx)
     if local:
         components.extend(local)
-        reasons.append(f"local rates for ZIP {inp.request.ship_to.postal_code}: {ctx.local.describe()} "  # type: ignore[union-attr]
-                       f"({ctx.local.rule.period()}; source: {ctx.local.rule.source})")  # type: ignore[union-attr]
+        reasons.append(ctx.once("local words", lambda: _local_words(inp, ctx)))
         if part.rate is None and key == "clothing":
             warnings.append(f"line {line.id}: {ctx.state} localities decide themselves whether to exempt this "
                             "clothing (New York City does); the local rates from the table were applied")
@@ -211,6 +231,13 @@ def _line_decision(inp: ResolverInput, rules: UsRules, ctx: StateContext, line: 
         warnings.append(f"line {line.id}: local grocery rates may differ from the general local rates applied")
     return LineDecision(line.id, category, ctx.jurisdiction, Scheme.US_SALES_TAX, tuple(components), True,
                         tuple(reasons))
+
+
+def _local_words(inp: ResolverInput, ctx: StateContext) -> str:
+    local = ctx.local
+    assert local is not None
+    return (f"local rates for ZIP {inp.request.ship_to.postal_code}: {local.describe()} ({local.rule.period()}; "
+            f"source: {local.rule.source})")
 
 
 def _shipping(inp: ResolverInput, rules: UsRules, ctx: StateContext) -> ShippingDecision:
