@@ -41,7 +41,6 @@ from .us_local import LocalRates, resolve_local_rates
 
 ZERO = Decimal(0)
 T = TypeVar("T")
-NO_SALES_TAX_STATES = frozenset({"AK", "DE", "MT", "NH", "OR"})
 
 
 def load_rules(data_dir: Path) -> UsRules:
