@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tax_rules import quote_from_json
+from tax_rules.errors import TaxInputError
 
 CURRENCY = {"SG": "SGD", "MY": "MYR", "TH": "THB", "ID": "IDR", "PH": "PHP", "VN": "VND"}
 REGISTRATION = {"SG": "SG_OVR", "MY": "MY_LVG", "TH": "TH_VAT", "ID": "ID_VAT", "PH": "PH_VAT", "VN": "VN_VAT"}
@@ -230,3 +231,11 @@ def test_vn_low_value_import_exemption_ends_2025_02_18(date: str, import_tax: st
     result = quote_from_json(request("VN", "500000", date=date, registered=False, hs_code="610910",
                                      category="clothing"))
     assert summary(result) == ("IMPORT_AT_BORDER", "8", "0", import_tax)
+
+
+def test_threshold_conversion_without_any_known_rate_is_an_input_error() -> None:
+    with pytest.raises(TaxInputError) as err:
+        quote_from_json(request("SG", "100.00", date="2025-05-01", currency="BRL"))
+    assert (err.value.code, err.value.path) == ("NO_EXCHANGE_RATE", "exchange_rates.SGD")
+    supplied = quote_from_json(request("SG", "100.00", date="2025-05-01", currency="BRL", rates={"SGD": "0.25"}))
+    assert supplied["lines"][0]["scheme"] == "SG_OVR_LVG" and supplied["tax_total"] == "9.00"
