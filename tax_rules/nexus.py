@@ -267,7 +267,7 @@ def evaluate(req: NexusRequest, rules: NexusRules | None = None) -> NexusResult:
     results = tuple(_window_result(req, th, w, warnings) for w in windows(th.period or "", req.date))
     for r in results:
         count = "" if r.transactions is None else f", {r.transactions} transactions"
-        explanation.append(f"{r.window.label} {r.window.start}..{r.window.end}: sales {money(r.sales)}{count} from "
+        explanation.append(f"{r.window.label} {r.window.start}..{r.window.to_date}: sales {money(r.sales)}{count} from "
                            f"{r.periods} history period(s): threshold {'reached' if r.meets else 'not reached'}")
     has_nexus = any(r.meets for r in results)
     explanation.append(f"economic nexus in {req.state} on {req.date}: register and collect {req.state} sales tax"
@@ -288,7 +288,7 @@ def result_to_json(result: NexusResult) -> dict[str, Any]:
             "period": th.period,
             "comparison": th.comparison,
         },
-        "windows": [{"label": r.window.label, "start": r.window.start.isoformat(), "end": r.window.end.isoformat(),
+        "windows": [{"label": r.window.label, "start": r.window.start.isoformat(), "end": r.window.to_date.isoformat(),
                      "sales": str(r.sales.quantize(CENT)), "transactions": r.transactions, "periods": r.periods,
                      "meets_threshold": r.meets} for r in result.windows],
         "explanation": list(result.explanation),
