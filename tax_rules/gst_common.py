@@ -11,10 +11,11 @@ Data (`data/sea_anz/`, every row dated and sourced, validated by `dated.DatedTab
 
 Decision for a goods line shipped into the country (each step is written into the line's reasons):
 1. shipped from inside the country: DOMESTIC (collected when the seller holds the country's registration);
-2. B2B where the country shifts the tax to a registered business buyer (SG, AU, NZ): REVERSE_CHARGE;
-3. a low-value-goods regime in force, the unit value (net of tax, converted to the local currency with the request's
-   exchange rate, or the stated table with a warning) at or below its threshold and the seller registered: the
-   country's LVG scheme, collected at checkout;
+2. a low-value-goods regime in force and the unit value (net of tax, converted to the local currency with the
+   request's exchange rate, or the stated table with a warning) at or below its threshold:
+   - B2B where the country shifts that tax to the registered business buyer (SG, AU, NZ): REVERSE_CHARGE;
+   - the seller registered: the country's LVG scheme, collected at checkout;
+3. (goods above the threshold are taxed at the border whoever the buyer is)
 4. otherwise IMPORT_AT_BORDER: the line shows the destination rate, the seller collects nothing and
    `customs.import_tax` estimates the buyer's import tax on (goods value + shipping share), or 0 where the whole
    consignment is under the border relief threshold. Customs duty is not estimated for these countries.

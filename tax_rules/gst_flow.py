@@ -89,10 +89,6 @@ def _goods(flow: Flow, line: Line) -> LineDecision:
                                  f"{flow.country} {profile.tax_name} is not collected")
         return flow.decision(line, Scheme.DOMESTIC, (comp,), flow.is_registered,
                              reasons + [f"DOMESTIC: shipped from within {flow.country}"])
-    if inp.request.customer.is_business and profile.b2b_reverse_charge:
-        return flow.decision(line, Scheme.REVERSE_CHARGE, (), False, reasons + [
-            f"REVERSE_CHARGE: B2B import into {flow.country}; the registered business customer accounts for "
-            f"{profile.tax_name}, the supplier charges none"])
     return _import(flow, line, comp, reasons)
 
 
@@ -105,6 +101,10 @@ def _import(flow: Flow, line: Line, comp: RateComponent, reasons: list[str]) -> 
     regs = "/".join(profile.registrations)
     if lvg is not None and unit <= lvg.value.threshold:
         test = f"unit value {flow.threshold(unit)} <= {flow.threshold(lvg.value.threshold)}"
+        if flow.inp.request.customer.is_business and profile.b2b_reverse_charge:
+            return flow.decision(line, Scheme.REVERSE_CHARGE, (), False, reasons + [cite(
+                lvg, f"REVERSE_CHARGE: {test}, sold to a business: the registered business customer accounts for "
+                f"{profile.tax_name}, the supplier charges none")])
         if flow.is_registered and profile.lvg_scheme is not None:
             scheme = profile.lvg_scheme
             lvg_comp, lvg_words = flow.rate(line, "lvg")

@@ -86,8 +86,10 @@ def test_unregistered_seller_above_the_border_relief_is_estimated() -> None:
     assert result["tax_total"] == "0.00"
 
 
-def test_au_b2b_is_not_charged() -> None:
-    assert schemes(quote_from_json(request("AU", ["200.00"], customer="B2B"))) == [("REVERSE_CHARGE", "0", "0.00")]
+def test_au_b2b_low_value_goods_are_not_charged_but_dearer_goods_still_pay_at_the_border() -> None:
+    result = quote_from_json(request("AU", ["200.00", "1500.00"], customer="B2B"))
+    assert schemes(result) == [("REVERSE_CHARGE", "0", "0.00"), ("IMPORT_AT_BORDER", "10", "0.00")]
+    assert result["customs"]["import_tax"] == "150.00"
 
 
 def test_au_basic_food_is_gst_free() -> None:
