@@ -149,3 +149,18 @@ def test_bad_header_and_unreadable_file(tmp_path: Path) -> None:
         load_local_rates(tmp_path / "missing.csv")
     with pytest.raises(RulesDataError, match="has no rows"):
         parse_local_rates(HEADER, file="empty.csv")
+
+
+def test_alaska_has_no_state_tax_but_a_registered_seller_collects_local_tax() -> None:
+    table = parse_local_rates(HEADER + "99801,99811,AK,,0,Juneau,5,,0,2021-01-01,,City and Borough of Juneau\n",
+                              file="ak.csv")
+    juneau = us_request("AK", [{"category": "general", "unit_price": "100.00"}], postal_code="99801")
+    result = quote_with(juneau, table)
+    assert (result["scheme"], result["tax_total"]) == ("US_SALES_TAX", "5.00")
+    assert [(c["level"], c["name"], c["rate"]) for c in result["lines"][0]["components"]] == [
+        ("city", "Juneau city tax", "5")]
+    unregistered = us_request("AK", [{"category": "general", "unit_price": "100.00"}], postal_code="99801",
+                              registered=("CA",))
+    assert quote_with(unregistered, table)["scheme"] == "NO_NEXUS"
+    anchorage = us_request("AK", [{"category": "general", "unit_price": "100.00"}], postal_code="99501")
+    assert quote_with(anchorage, table)["scheme"] == "OUT_OF_SCOPE"
