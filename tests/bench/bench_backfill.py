@@ -1,0 +1,123 @@
+"""Backfill throughput and memory: orders/s and peak Python memory while storing a bulk JSONL, for 5k/20k/50k-order
+sandbox stores, beside a baseline (streaming and joining the same JSONL without storing) measured in the same run.
+
+Run: .venv/bin/python tests/bench/bench_backfill.py [--sizes 5000,20000,50000] [--database sqlite|postgresql://...]
+Targets: >= 5,000 orders/s; peak memory flat as the store grows. The bulk file is produced by the sandbox first
+(not timed); the timed part is download + JSONL join + mapping + upserts (ours) or download + join (baseline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+import resource
+import tracemalloc
+from pathlib import Path
+
+import httpx
+
+from app.config import Settings
+from app.db import Database
+from app.migrate import upgrade
+from app.shopify import bulk
+from app.shopify.client import AdminClient
+from app.shopify.mapping import BulkAssembler
+from app.shopify.models import ShopifyBulkRun
+from app.shopify.sandbox import generate_store
+from app.shopify.sandbox.app import create_sandbox_app
+from app.shops.models import Shop
+
+BASE = "http://sandbox.bench"
+
+
+async def produce(store, http: httpx.AsyncClient) -> dict:
+    client = AdminClient(store.profile.domain, BASE, next(iter(store.tokens)), "2026-10", http=http)
+    operation = await bulk.start_operation(client)
+    while True:
+        operation = await bulk.poll_operation(client, operation["id"])
+        if operation["status"] not in ("CREATED", "RUNNING"):
+            return operation
+        await asyncio.sleep(0.2)
+
+
+async def baseline(http: httpx.AsyncClient, url: str) -> tuple[int, float, int]:
+    tracemalloc.start()
+    started = time.perf_counter()
+    assembler, orders, buffer = BulkAssembler(), 0, b""
+    async with http.stream("GET", url) as response:
+        async for chunk in response.aiter_bytes(1 << 16):
+            buffer += chunk
+            lines = buffer.split(b"\n")
+            buffer = lines.pop()
+            for line in lines:
+                if line and assembler.feed(json.loads(line)) is not None:
+                    orders += 1
+    orders += assembler.finish() is not None
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return orders, elapsed, peak
+
+
+async def ours(database_url: str, http: httpx.AsyncClient, operation: dict, domain: str) -> tuple[int, float, int]:
+    settings = Settings(_env_file=None, database_url=database_url, secret_key=None)  # type: ignore[call-arg]
+    upgrade(settings)
+    database = Database.from_settings(settings)
+    try:
+        async with database.unit_of_work() as session:
+            shop = Shop(domain=domain, currency="EUR", timezone="UTC", tax_profile={}, granted_scopes=[],
+                        needs_reauth=False)
+            session.add(shop)
+            await session.flush()
+            run = ShopifyBulkRun(shop_id=shop.id, status="ingesting", url=operation["url"], lines_committed=0,
+                                 bytes_committed=0, roots_committed=0, orders_applied=0, orders_stale=0,
+                                 orders_unchanged=0)
+            session.add(run)
+        tracemalloc.start()
+        started = time.perf_counter()
+        finished = False
+        while not finished:  # slices as the jobs run them, one transaction each
+            async with database.unit_of_work() as session:
+                run = await session.get(ShopifyBulkRun, run.id)
+                finished = (await bulk.ingest_slice(session, http, run)).finished
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        async with database.sessionmaker() as session:
+            run = await session.get(ShopifyBulkRun, run.id)
+        return run.roots_committed, elapsed, peak
+    finally:
+        await database.dispose()
+
+
+async def bench(size: int, database: str) -> None:
+    store = generate_store(seed=size, orders=size, plan="plus")
+    app = create_sandbox_app(store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE, timeout=600) as http:
+        started = time.perf_counter()
+        operation = await produce(store, http)
+        produced = time.perf_counter() - started
+        n0, t0, m0 = await baseline(http, operation["url"])
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}" if database == "sqlite" else database
+            n1, t1, m1 = await ours(url, http, operation, store.profile.domain)
+    print(f"{size:>6} orders | sandbox wrote JSONL in {produced:6.1f}s ({operation.get('fileSize')} bytes) | "
+          f"baseline join: {n0 / t0:8.0f} orders/s, peak {m0 / 2**20:6.1f} MiB | "
+          f"backfill: {n1 / t1:7.0f} orders/s, peak {m1 / 2**20:6.1f} MiB | stored {n1}/{size}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="5000,20000,50000")
+    parser.add_argument("--database", default="sqlite")
+    parser.add_argument("--trace-memory", action="store_true", help="tracemalloc peaks (slows both runs ~5x)")
+    args = parser.parse_args()
+    for size in (int(s) for s in args.sizes.split(",")):
+        asyncio.run(bench(size, args.database))
+
+
+if __name__ == "__main__":
+    main()
