@@ -124,3 +124,13 @@ def test_explain_prints_rule_dates_and_sources() -> None:
 def test_cli_explain_exit_0() -> None:
     code, out = run_cli(["explain", "-"], json.dumps(request(registrations=[IOSS_DE])))
     assert code == 0 and out.startswith("Tax quote — DE, scheme IOSS")
+
+
+def test_cli_nexus_is_wired_to_the_us_nexus_rules() -> None:
+    body = {"date": "2026-01-15", "region": "US-IL",
+            "history": [{"period_start": "2025-01-01", "period_end": "2025-12-31", "sales": "60000.00",
+                         "transactions": 250}]}
+    code, out = run_cli(["nexus", "-"], json.dumps(body))
+    assert (code, json.loads(out)["has_nexus"]) == (0, False)
+    code, out = run_cli(["nexus", "-"], json.dumps({**body, "region": "US-ZZ"}))
+    assert (code, json.loads(out)["error"]["path"]) == (2, "region")
