@@ -7,7 +7,8 @@ Data (`data/sea_anz/`, every row dated and sourced, validated by `dated.DatedTab
   the threshold is per item), `border_relief` (consignments at or below it are not taxed at the border; 0 = none),
   `digital` (from when non-resident suppliers charge tax on B2C digital services);
 - `category_rules.csv`: (country, category) → exempt (GST-free) categories;
-- `vn_reduction_exclusions.csv`: HS prefixes kept at 10 % during VN reductions.
+- `vn_reduction_exclusions.csv`: HS prefixes kept at 10 % during VN reductions;
+- `lvg_exclusions.csv`: (country, HS prefix) outside the LVG regime (alcohol, tobacco, MY vaping devices).
 
 Decision for a goods line shipped into the country (each step is written into the line's reasons):
 1. shipped from inside the country: DOMESTIC (collected when the seller holds the country's registration);
@@ -63,6 +64,16 @@ class GstRules:
     regimes: DatedTable[Regime]
     category_rules: DatedTable[str]
     vn_exclusions: DatedTable[str]
+    lvg_exclusions: DatedTable[str]
+
+    def lvg_excluded(self, country: str, hs_code: str | None, on: date) -> DatedRow[str] | None:
+        """The exclusion row when goods of this HS code are outside the country's LVG regime (alcohol, tobacco)."""
+        code = hs_code or ""
+        for digits in range(min(len(code), 6), 1, -1):
+            row = self.lvg_exclusions.on((country, code[:digits]), on)
+            if row is not None:
+                return row
+        return None
 
 
 def _read(data_dir: Path, file: str) -> list[dict[str, str]]:
@@ -114,10 +125,12 @@ def load_gst_rules(data_dir: Path) -> GstRules:
         _known(record["category"], tuple(c.value for c in Category), "sea_anz/category_rules.csv", row, "category")
         return _known(record["rule"], CATEGORY_RULES, "sea_anz/category_rules.csv", row, "rule")
 
-    def exclusion(record: dict[str, str], row: int) -> str:
-        if not record["hs_prefix"].isdigit():
-            raise RulesDataError("sea_anz/vn_reduction_exclusions.csv", row, "hs_prefix must be digits")
-        return record.get("note", "")
+    def exclusion(file: str) -> Callable[[dict[str, str], int], str]:
+        def value(record: dict[str, str], row: int) -> str:
+            if not record["hs_prefix"].isdigit():
+                raise RulesDataError(f"sea_anz/{file}", row, "hs_prefix must be digits")
+            return record.get("note", "")
+        return value
 
     def table(file: str, keys: tuple[str, ...], value_of: Callable, name: str) -> DatedTable:
         rows = rows_from_records(_read(base, file), file=f"sea_anz/{file}", key_fields=keys, value_of=value_of,
@@ -128,7 +141,10 @@ def load_gst_rules(data_dir: Path) -> GstRules:
         rates=table("rates.csv", ("country", "kind"), rate, "SEA/ANZ rate"),
         regimes=table("regimes.csv", ("country", "regime"), regime, "SEA/ANZ regime"),
         category_rules=table("category_rules.csv", ("country", "category"), category_rule, "SEA/ANZ category rule"),
-        vn_exclusions=table("vn_reduction_exclusions.csv", ("hs_prefix",), exclusion, "VN reduction exclusion"),
+        vn_exclusions=table("vn_reduction_exclusions.csv", ("hs_prefix",), exclusion("vn_reduction_exclusions.csv"),
+                            "VN reduction exclusion"),
+        lvg_exclusions=table("lvg_exclusions.csv", ("country", "hs_prefix"), exclusion("lvg_exclusions.csv"),
+                             "LVG exclusion"),
     )
 
 

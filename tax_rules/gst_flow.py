@@ -99,7 +99,12 @@ def _import(flow: Flow, line: Line, comp: RateComponent, reasons: list[str]) -> 
     unit = flow.local(flow.inp.amounts.unit_net(line.id, effective if flow.is_registered else ZERO))
     flow.unit_values.append(unit)
     regs = "/".join(profile.registrations)
-    if lvg is not None and unit <= lvg.value.threshold:
+    excluded = flow.rules.lvg_excluded(flow.country, line.hs_code, flow.inp.request.date) if lvg else None
+    if excluded is not None:
+        prefix = str(excluded.key[1])  # type: ignore[index]
+        reasons.append(cite(excluded, f"HS {prefix} ({excluded.value}) is excluded from the {flow.country} "
+                            "low-value-goods regime: taxed at the border"))
+    elif lvg is not None and unit <= lvg.value.threshold:
         test = f"unit value {flow.threshold(unit)} <= {flow.threshold(lvg.value.threshold)}"
         if flow.inp.request.customer.is_business and profile.b2b_reverse_charge:
             return flow.decision(line, Scheme.REVERSE_CHARGE, (), False, reasons + [cite(

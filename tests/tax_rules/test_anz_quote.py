@@ -119,3 +119,12 @@ def test_digital_services_are_charged_by_the_registered_supplier(country: str, t
 def test_au_shipping_is_taxed_with_the_low_value_goods() -> None:
     result = quote_from_json(request("AU", ["200.00"], shipping="20.00"))
     assert (result["shipping"]["tax_amount"], result["tax_total"]) == ("2.00", "22.00")
+
+
+@pytest.mark.parametrize(("country", "hs_code", "date", "scheme"), [
+    ("AU", "220421", "2026-03-01", "IMPORT_AT_BORDER"), ("AU", "240220", "2026-03-01", "IMPORT_AT_BORDER"),
+    ("NZ", "220830", "2026-03-01", "IMPORT_AT_BORDER"), ("NZ", "220110", "2026-03-01", "NZ_LVG"),
+])
+def test_alcohol_and_tobacco_are_outside_the_lvg_regime(country: str, hs_code: str, date: str, scheme: str) -> None:
+    result = quote_from_json(request(country, ["60.00"], hs_code=hs_code, date=date))
+    assert schemes(result)[0][0] == scheme

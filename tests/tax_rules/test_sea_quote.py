@@ -239,3 +239,15 @@ def test_threshold_conversion_without_any_known_rate_is_an_input_error() -> None
     assert (err.value.code, err.value.path) == ("NO_EXCHANGE_RATE", "exchange_rates.SGD")
     supplied = quote_from_json(request("SG", "100.00", date="2025-05-01", currency="BRL", rates={"SGD": "0.25"}))
     assert supplied["lines"][0]["scheme"] == "SG_OVR_LVG" and supplied["tax_total"] == "9.00"
+
+
+@pytest.mark.parametrize(("country", "hs_code", "date", "scheme"), [
+    ("MY", "854340", "2024-01-01", "IMPORT_AT_BORDER"), ("MY", "851830", "2024-01-01", "MY_LVG"),
+    ("SG", "220300", "2023-01-01", "IMPORT_AT_BORDER"), ("SG", "220300", "2022-12-31", "IMPORT_AT_BORDER"),
+])
+def test_dutiable_and_vaping_goods_are_outside_the_lvg_regime(country: str, hs_code: str, date: str,
+                                                              scheme: str) -> None:
+    result = quote_from_json(request(country, "50.00", date=date, hs_code=hs_code))
+    assert result["lines"][0]["scheme"] == scheme
+    if hs_code != "851830" and date >= "2023-01-01":
+        assert any("is excluded from the" in e for e in result["lines"][0]["explanation"])
