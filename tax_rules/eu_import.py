@@ -106,7 +106,7 @@ def _duty(ctx: "Ctx", cons: cx.Consignment, value: Decimal) -> tuple[Decimal, in
             ctx.warnings.append(f"{missing} line(s) without an HS code each counted as a distinct tariff subheading")
         duty = flat.value.amount * items
         return duty, items, [f"customs duty EUR {flat.value.amount} x {items} distinct tariff subheading(s) = EUR "
-                             f"{duty} ({flat.ref('flat duty').period()}; source: {flat.source})"]
+                             f"{duty.quantize(CENT)} ({flat.ref('flat duty').period()}; source: {flat.source})"]
     return _ad_valorem_duty(ctx, cons)
 
 

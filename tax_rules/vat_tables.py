@@ -143,8 +143,8 @@ class VatTables:
         cond = f" when {rule.condition}" if rule.condition else ""
         words = (
             f"{country} {rule.rate_type.replace('_', ' ')} VAT {_pct(rate_row.value)} % on {category.value}{scope}{cond} "
-            f"(rate {ref.period()}; category rule {rule_row.ref('rule').period()}, {rule_row.file} row {rule_row.row}; "
-            f"source: {rule_row.source})"
+            f"(rate {ref.period()}, source: {rate_row.source}; category rule {rule_row.ref('rule').period()}, "
+            f"{rule_row.file} row {rule_row.row}, source: {rule_row.source})"
         )
         return RateChoice(rate_row.value, rule.rate_type, ref, words)
 
