@@ -18,6 +18,9 @@ Decision order for a quote, each step written into the explanation:
 5. Shipping per the state's rule (`data/us/shipping_rules.csv`): exempt if separately stated, follows the goods
    (CONDITIONAL), or always taxable (HI).
 
+Per-item thresholds are USD amounts: a quote in another currency converts each item's price with the request's
+exchange rate (or the stated table, with a warning). Goods shipped from abroad also get customs facts: the USD 800
+import de minimis and its suspensions (`data/us/import_de_minimis.csv`); duties are not sales tax and not estimated.
 B2B customers are taxed like consumers: resale/exemption certificates are not modelled (the quote warns).
 """
 
@@ -175,22 +178,31 @@ def _apply_rule(inp: ResolverInput, ctx: StateContext, line: Line, key: str,
         words = f": state rate {pct(rule.rate)} % instead of {pct(state_rate)} %"
         return StatePart(rule.rate or None, ZERO, say(words), not rule.rate)
     assert rule.amount is not None
+    return _per_item_rule(inp, ctx, line, rule, say)
+
+
+def _per_item_rule(inp: ResolverInput, ctx: StateContext, line: Line, rule: ProductRule,
+                   say: Callable[[str], str]) -> StatePart:
+    """NY under $110, MA/RI first $175/$250 exempt, CT luxury rate: tested on each item's net price in USD."""
+    state_rate = ctx.rate_row.value.rate
+    assert rule.amount is not None
     unit = inp.amounts.unit_net(line.id, state_rate)
-    limit = f"{rule.amount:.2f}"
+    usd_per_unit = Decimal(1) if inp.request.currency == "USD" else inp.fx.convert(Decimal(1), "USD")
+    unit = unit * usd_per_unit
+    value, limit = f"USD {unit:.2f}", f"USD {rule.amount:.2f}"
     if rule.kind == "exempt_below":
         if unit < rule.amount:
-            return StatePart(None, ZERO, say(f": {unit:.2f} per item is under {limit}, exempt from the state tax"),
-                             False)
-        return StatePart(state_rate, ZERO, say(f": {unit:.2f} per item is not under {limit}, taxable"), False)
+            return StatePart(None, ZERO, say(f": {value} per item is under {limit}, exempt from the state tax"), False)
+        return StatePart(state_rate, ZERO, say(f": {value} per item is not under {limit}, taxable"), False)
     if rule.kind == "exempt_up_to":
         words = (f": the first {limit} of each item is exempt, only the excess is taxed" if unit > rule.amount
-                 else f": {unit:.2f} per item is within the exempt {limit}")
-        return StatePart(state_rate, rule.amount, say(words), False)
+                 else f": {value} per item is within the exempt {limit}")
+        return StatePart(state_rate, rule.amount / usd_per_unit, say(words), False)
     assert rule.rate is not None  # luxury_above
     if unit > rule.amount:
-        return StatePart(rule.rate, ZERO, say(f": {unit:.2f} per item exceeds {limit}, taxed at {pct(rule.rate)} %"),
+        return StatePart(rule.rate, ZERO, say(f": {value} per item exceeds {limit}, taxed at {pct(rule.rate)} %"),
                          False)
-    return StatePart(state_rate, ZERO, say(f": {unit:.2f} per item does not exceed {limit}"), False)
+    return StatePart(state_rate, ZERO, say(f": {value} per item does not exceed {limit}"), False)
 
 
 def _line_decision(inp: ResolverInput, rules: UsRules, ctx: StateContext, line: Line,

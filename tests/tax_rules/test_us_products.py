@@ -124,3 +124,14 @@ def test_tax_inclusive_us_price_is_split_exactly() -> None:
     result = quote_from_json(us_request("TX", [{"category": "general", "unit_price": "106.25"}], inclusive=True))
     line = result["lines"][0]
     assert (line["taxable_amount"], line["tax_amount"]) == ("100.00", "6.25")
+
+
+def test_per_item_thresholds_are_in_usd_for_other_currencies() -> None:
+    # EUR 100 at 1.20 USD per EUR = USD 120 per item: above NY's $110, taxable
+    body = us_request("NY", [{"category": "clothing", "unit_price": "100.00"}])
+    body["currency"], body["exchange_rates"] = "EUR", {"USD": "1.20"}
+    assert quote_from_json(body)["lines"][0]["tax_amount"] == "4.00"
+    # MA: EUR 200 = USD 240; the first USD 175 (= EUR 145.83...) is exempt, so EUR 54.17 is taxed at 6.25 %
+    body = us_request("MA", [{"category": "clothing", "unit_price": "200.00"}])
+    body["currency"], body["exchange_rates"] = "EUR", {"USD": "1.20"}
+    assert quote_from_json(body)["lines"][0]["tax_amount"] == "3.39"
