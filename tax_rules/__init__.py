@@ -3,6 +3,7 @@
 Public API (the contract is /work/shared/contracts/tax-quote.md):
     quote(request: QuoteRequest) -> Quote
     quote_from_json(dict) -> dict            # TaxInputError(code, message, path) on bad input
+    request_from_json(dict) -> QuoteRequest  /  quote_to_json(Quote) -> dict   (the two halves of quote_from_json)
     explain_text(request or dict) -> str
     nexus_from_json(dict) -> dict            # from tax_rules.nexus, when installed
 Pure: stdlib + python-stdnum + pycountry + babel; no database, no framework, no import of `app`.
@@ -25,7 +26,8 @@ from .present import explain_text as _explain_quote
 from .present import quote_to_json
 
 __all__ = [
-    "quote", "quote_from_json", "explain_text", "nexus_from_json", "rules_version", "load_all_rules",
+    "quote", "quote_from_json", "quote_to_json", "request_from_json", "explain_text", "nexus_from_json",
+    "rules_version", "load_all_rules",
     "TaxInputError", "RulesDataError", "Quote", "QuoteRequest",
 ]
 
