@@ -367,5 +367,10 @@ def _resolve_tax(inp: ResolverInput) -> Resolution:
     lines = tuple(_line_decision(inp, rules, ctx, line, warnings) for line in inp.request.lines)
     shipping = _shipping(inp, rules, ctx)
     warnings.extend(verify_warnings([reason for line in lines for reason in line.reasons]))
+    stated_fx = getattr(inp.fx, "is_stated", lambda _c: False)
+    if inp.request.currency != "USD" and stated_fx("USD") and any(
+            " per item " in reason for line in lines for reason in line.reasons):
+        warnings.append(f"per-item USD thresholds were tested with a stated indicative rate: "
+                        f"{inp.fx.describe('USD')}")
     return Resolution(ctx.jurisdiction, Scheme.US_SALES_TAX, lines, shipping, explanation=tuple(explanation),
                       warnings=tuple(dict.fromkeys(warnings)))

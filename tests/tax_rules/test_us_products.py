@@ -135,3 +135,10 @@ def test_per_item_thresholds_are_in_usd_for_other_currencies() -> None:
     body = us_request("MA", [{"category": "clothing", "unit_price": "200.00"}])
     body["currency"], body["exchange_rates"] = "EUR", {"USD": "1.20"}
     assert quote_from_json(body)["lines"][0]["tax_amount"] == "3.39"
+
+
+def test_per_item_threshold_with_the_stated_rate_warns() -> None:
+    body = us_request("NY", [{"category": "clothing", "unit_price": "100.00"}])
+    body["currency"] = "EUR"
+    result = quote_from_json(body)
+    assert any("per-item USD thresholds were tested with a stated indicative rate" in w for w in result["warnings"])
