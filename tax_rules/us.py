@@ -285,7 +285,8 @@ def _not_collected(inp: ResolverInput, ctx: StateContext, scheme: Scheme, reason
     """Every line and shipping at rate 0, no components, nothing collected (NO_NEXUS)."""
     lines = tuple(LineDecision(line.id, inp.categories[line.id].category, ctx.jurisdiction, scheme, (), False,
                                (reason,)) for line in inp.request.lines)
-    shipping = ShippingDecision(ShippingMode.NOT_TAXABLE, ctx.jurisdiction, scheme, (), False, (reason,))
+    shipping = ShippingDecision(ShippingMode.NOT_TAXABLE, ctx.jurisdiction, scheme, (), False,
+                                (f"nothing is collected on shipping ({scheme.value})",))
     return Resolution(ctx.jurisdiction, scheme, lines, shipping, explanation=(reason,), warnings=warnings)
 
 
@@ -295,7 +296,8 @@ def _no_sales_tax(inp: ResolverInput, ctx: StateContext, warnings: tuple[str, ..
     zero = (_state_component(ctx, ZERO),)
     lines = tuple(LineDecision(line.id, inp.categories[line.id].category, ctx.jurisdiction, Scheme.OUT_OF_SCOPE,
                                zero, True, (reason,)) for line in inp.request.lines)
-    shipping = ShippingDecision(ShippingMode.NOT_TAXABLE, ctx.jurisdiction, Scheme.OUT_OF_SCOPE, (), False, (reason,))
+    shipping = ShippingDecision(ShippingMode.NOT_TAXABLE, ctx.jurisdiction, Scheme.OUT_OF_SCOPE, (), False,
+                                (f"{ctx.state} has no sales tax on shipping either",))
     return Resolution(ctx.jurisdiction, Scheme.OUT_OF_SCOPE, lines, shipping, explanation=(reason,), warnings=warnings)
 
 
