@@ -14,6 +14,7 @@ import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -82,12 +83,15 @@ def postgres_migrated() -> str:
     return TEST_DATABASE_URL
 
 
-def _truncate_postgres(url: str) -> None:
-    engine = create_engine(sync_url(url))
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+_pg_engines: dict[str, Any] = {}
+
+
+def _empty_postgres(url: str) -> None:
+    """Delete every row, children first. Much faster than TRUNCATE for the small tables tests leave behind."""
+    engine = _pg_engines.get(url) or _pg_engines.setdefault(url, create_engine(sync_url(url)))
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture
@@ -95,7 +99,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """A migrated, empty database for this test (SQLite file, or PostgreSQL when configured)."""
     if TEST_DATABASE_URL:
         url = request.getfixturevalue("postgres_migrated")
-        _truncate_postgres(url)
+        _empty_postgres(url)
         yield url
         return
     template = request.getfixturevalue("sqlite_template")
