@@ -53,7 +53,7 @@ class SandboxStore:
     profile: ShopProfile
     webhook_secret: str
     tokens: dict[str, TokenGrant]
-    cache_size: int = 4096
+    cache_size: int = 1024                 # built orders kept (~40 KB each)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
@@ -98,8 +98,11 @@ class SandboxStore:
     def order_count(self) -> int:
         return self.profile.order_count
 
-    def order(self, index: int) -> dict:
-        """The current state of order `index` (built on demand; treat as read-only unless via `change_order`)."""
+    def order(self, index: int, cache: bool = True) -> dict:
+        """The current state of order `index` (built on demand; treat as read-only unless via `change_order`).
+
+        Streaming readers (bulk operations) pass cache=False so a full pass never evicts the pages being served.
+        """
         with self.lock:
             changed = self._changed.get(index)
             if changed is not None:
@@ -112,6 +115,8 @@ class SandboxStore:
         with self.lock:
             if index in self._changed:
                 return self._changed[index]
+            if not cache:
+                return order
             self._cache[index] = order
             if len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)

@@ -1,0 +1,62 @@
+"""Bulk output rendered by forked worker processes (Linux fork: they inherit the store as it is at the start).
+
+Orders are split into chunks; each worker builds, projects and serialises its chunks into text, and the parent
+writes the chunks to the file in order as they arrive (`imap` keeps the order), so the JSONL is identical to the
+serial output and the parent holds only a few chunks at a time. Falls back to serial rendering where fork is not
+available.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+CHUNK = 500
+_JOB: tuple | None = None            # (store, projector) for the forked workers
+
+
+def _render_chunk(bounds: tuple[int, int]) -> tuple[str, int, int]:
+    from app.shopify.sandbox.bulk import _lines_for, render
+    store, projector = _JOB
+    text, objects = [], 0
+    for index in range(*bounds):
+        lines = _lines_for(store.order(index, cache=False), projector)
+        text.append(render(lines))
+        objects += len(lines)
+    return "".join(text), objects, bounds[1] - bounds[0]
+
+
+def _child_init() -> None:
+    store = _JOB[0]
+    store.lock = threading.RLock()   # a lock held by another parent thread at fork time would never be released here
+
+
+def write_parallel(store, projector, out, op, workers: int) -> None:
+    global _JOB
+    from app.shopify.sandbox.bulk import _lines_for, render
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        context = None
+    if context is None:
+        for index in range(store.order_count):
+            lines = _lines_for(store.order(index, cache=False), projector)
+            out.write(render(lines))
+            op.object_count += len(lines)
+            op.root_object_count += 1
+        return
+    chunks = [(start, min(start + CHUNK, store.order_count)) for start in range(0, store.order_count, CHUNK)]
+    with store.lock:                 # a consistent snapshot: no mutation runs while the workers fork
+        _JOB = (store, projector)
+        pool = context.Pool(workers, initializer=_child_init)
+        _JOB = None
+    try:
+        for text, objects, roots in pool.imap(_render_chunk, chunks):
+            if op.cancel_requested:
+                break
+            out.write(text)
+            op.object_count += objects
+            op.root_object_count += roots
+    finally:
+        pool.terminate()
+        pool.join()
