@@ -25,6 +25,8 @@ EU_MEMBER_STATES = frozenset(
 RESOLVERS: dict[str, str] = {
     **{country: "eu" for country in EU_MEMBER_STATES},
     "XI": "eu",
+    # ISO codes of EU territories outside the VAT area (Åland, French overseas): eu.py answers OUT_OF_SCOPE
+    **{country: "eu" for country in ("AX", "GP", "MQ", "GF", "RE", "YT", "BL", "MF")},
     "GB": "uk",
     "US": "us",
     **{country: "sea" for country in ("SG", "MY", "TH", "ID", "PH", "VN")},

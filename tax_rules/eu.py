@@ -33,7 +33,7 @@ from .dated import DatedRow, DatedTable, rows_from_records
 from .dispatch import EU_MEMBER_STATES, destination
 from .errors import TaxInputError
 from .model import (
-    Category, CustomsFacts, Level, Line, LineDecision, RateComponent, Resolution, ResolverInput, Scheme,
+    Address, Category, CustomsFacts, Level, Line, LineDecision, RateComponent, Resolution, ResolverInput, Scheme,
     ShippingDecision, ShippingMode,
 )
 from .vat_tables import RateChoice, VatTables, read_csv, true_attributes
@@ -46,10 +46,28 @@ SERVICE_CATEGORIES = (Category.DIGITAL, Category.GIFT_CARD)
 
 
 @dataclass(frozen=True, slots=True)
+class Territory:
+    """A place outside the EU VAT area: matched by postcode pattern, ISO 3166-2 region, or its own ISO country code."""
+
+    pattern: re.Pattern[str] | None
+    regions: frozenset[str]
+    alias_country: str | None
+
+    def matches(self, country: str, table_country: str, region: str | None, postcode: str | None) -> bool:
+        if self.alias_country and country == self.alias_country:
+            return True
+        if country != table_country:
+            return False
+        if region and region in self.regions:
+            return True
+        return bool(postcode and self.pattern and self.pattern.match(postcode.replace(" ", "").upper()))
+
+
+@dataclass(frozen=True, slots=True)
 class EuRules:
     eu: VatTables
     uk: VatTables
-    territories: DatedTable[re.Pattern[str]]
+    territories: DatedTable[Territory]
     duty: DatedTable[Decimal]
 
 
@@ -57,11 +75,13 @@ def load_rules(data_dir: Path) -> EuRules:
     data_dir = Path(data_dir)
     file = "eu/territories.csv"
 
-    def pattern(record: dict[str, str], row: int) -> re.Pattern[str]:
-        return re.compile(f"^(?:{record['postcode_regex']})$")
+    def territory(record: dict[str, str], row: int) -> Territory:
+        regex = record.get("postcode_regex") or ""
+        return Territory(re.compile(f"^(?:{regex})$") if regex else None,
+                         frozenset((record.get("regions") or "").split()), record.get("alias_country") or None)
 
     territories = DatedTable(rows_from_records(read_csv(data_dir, file), file=file, key_fields=("country", "name"),
-                                               value_of=pattern, first_row=2), name="territory")
+                                               value_of=territory, first_row=2), name="territory")
     return EuRules(VatTables(data_dir, "eu"), VatTables(data_dir, "uk"), territories, cx.load_duty_table(data_dir))
 
 
@@ -107,11 +127,11 @@ def resolve(inp: ResolverInput) -> Resolution:
     if req.date < RATES_START:
         raise TaxInputError("DATE_OUT_OF_RANGE", f"EU VAT rates are encoded from {RATES_START} (got {req.date})",
                             "date")
-    territory = _territory(inp.rules, req.ship_to.country, req.ship_to.postal_code, req.date)
+    territory = _territory(inp.rules, req.ship_to, req.date)
     if territory is not None:
         return _out_of_scope(inp, dest, territory)
     origin = destination(req.ship_from)
-    origin_territory = _territory(inp.rules, req.ship_from.country, req.ship_from.postal_code, req.date)
+    origin_territory = _territory(inp.rules, req.ship_from, req.date)
     if origin_territory is not None:  # e.g. shipped from the Canary Islands: an import into the VAT area
         origin = f"{origin_territory.key[1]}"  # type: ignore[index]
     ctx = Ctx(inp, inp.rules, req.date, dest, origin, False, [])
@@ -142,22 +162,20 @@ def resolve(inp: ResolverInput) -> Resolution:
     )
 
 
-def _territory(rules: EuRules, country: str, postcode: str | None, on: date) -> DatedRow[re.Pattern[str]] | None:
-    if not postcode:
-        return None
-    compact = postcode.replace(" ", "").upper()
+def _territory(rules: EuRules, address: Address, on: date) -> DatedRow[Territory] | None:
     for key in rules.territories.keys():
-        if key[0] != country:  # type: ignore[index]
-            continue
         row = rules.territories.on(key, on)
-        if row is not None and row.value.match(compact):
+        if row is not None and row.value.matches(address.country, key[0], address.region,  # type: ignore[index]
+                                                 address.postal_code):
             return row
     return None
 
 
-def _out_of_scope(inp: ResolverInput, dest: str, territory: DatedRow[re.Pattern[str]]) -> Resolution:
+def _out_of_scope(inp: ResolverInput, dest: str, territory: DatedRow[Territory]) -> Resolution:
     name = territory.key[1]  # type: ignore[index]
-    words = (f"{name} (postcode {inp.request.ship_to.postal_code}) is outside the EU VAT area: no EU VAT "
+    to = inp.request.ship_to
+    where = f"postcode {to.postal_code}" if to.postal_code else f"{to.country}{'-' + to.region if to.region else ''}"
+    words = (f"{name} ({where}) is outside the EU VAT area: no EU VAT "
              f"({territory.ref('territory').period()}; source: {territory.source})")
     lines = tuple(LineDecision(line.id, inp.categories[line.id].category, dest, Scheme.OUT_OF_SCOPE, (), True, (words,))
                   for line in inp.request.lines)

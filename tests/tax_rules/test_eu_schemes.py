@@ -220,3 +220,16 @@ def test_excise_goods_cannot_use_ioss() -> None:
 def test_goods_from_the_canary_islands_are_imports_into_the_vat_area() -> None:
     result = q(ship_from="ES", from_postal_code="35001", established="ES", ship_to="ES", postal_code="28001")
     assert result["scheme"] == "IMPORT_AT_BORDER"
+
+
+@pytest.mark.parametrize(("country", "region", "name"), [
+    ("ES", "CN", "Canary Islands"), ("ES", "TF", "Canary Islands"), ("ES", "CE", "Ceuta"), ("FI", "01", "Åland Islands"),
+    ("FR", "974", "Réunion"), ("GR", "69", "Mount Athos"), ("AX", None, "Åland Islands"), ("GP", None, "Guadeloupe"),
+    ("RE", None, "Réunion"),
+])
+def test_territories_by_region_or_own_country_code(country: str, region: str | None, name: str) -> None:
+    body = request(ship_to=country, postal_code=None, registrations=[IOSS_DE])
+    body["ship_to"]["region"] = region
+    result = quote_from_json(body)
+    assert (result["scheme"], result["tax_total"]) == ("OUT_OF_SCOPE", "0.00")
+    assert result["explanation"][0].startswith(f"{name} (")
