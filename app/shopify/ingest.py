@@ -175,7 +175,7 @@ async def ingest_event(session: AsyncSession, webhook_event_id: uuid.UUID) -> st
             async with session.begin_nested():  # a body failing half-way leaves no partial effects
                 outcome, issues = await handler(session, event, parse_body(event.body), f"webhook:{event.event_id}")
             status = "processed"
-        except (MappingError, ValueError, TypeError, KeyError) as exc:
+        except (MappingError, ValueError, TypeError, KeyError, AttributeError) as exc:
             log.warning("shopify webhook %s (%s) could not be mapped: %s", event.event_id, event.topic, exc)
             status, outcome, issues = "invalid", f"cannot map the body: {exc}", [str(exc)]
     merged = list(dict.fromkeys([*(event.validation_issues or []), *issues]))

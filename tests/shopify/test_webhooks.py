@@ -209,3 +209,14 @@ async def test_secret_is_per_shop(db, settings) -> None:
         ok = await deliver(http, "one.myshopify.com", "orders/create", {"id": 1}, "e1", secret="secret-one")
         wrong = await deliver(http, "two.myshopify.com", "orders/create", {"id": 1}, "e1", secret="secret-one")
     assert (ok.status_code, wrong.status_code) == (200, 401)
+
+
+async def test_wrongly_typed_body_is_invalid_and_leaves_nothing_half_written(intake, db) -> None:
+    http, shop_id = intake
+    body = {"id": 9, "updated_at": "2026-11-02T10:00:00Z", "line_items": "not a list",
+            "refunds": [{"id": 1, "order_id": 9, "refund_line_items": [{"quantity": "many"}]}]}
+    assert (await deliver(http, DOMAIN, "orders/updated", body, "evt-typed")).status_code == 200
+    [outcome] = await ingest_pending(db, shop_id)
+    assert outcome.startswith("cannot map the body: ")
+    assert (await events(db))[0].status == "invalid"
+    assert await count(db, Order, shop_id) == 0 and await count(db, Refund, shop_id) == 0
