@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from app.shopify.sandbox import lifecycle
 from app.shopify.sandbox.catalog import DESTINATIONS, PRODUCTS, US_STATE_RATES, US_TAXES_SHIPPING, Product
-from app.shopify.sandbox.money import Amount, money_bag, q2, total
+from app.shopify.sandbox.money import RATES_PER_EUR, Amount, money_bag, q2, total
 from app.shopify.sandbox.profile import (CUSTOMER_BASE, INVENTORY_ITEM_BASE, PRODUCT_BASE, VARIANT_BASE,
                                          ShopProfile, child_id, gid, iso)
 from app.shopify.sandbox.timeline import OrderPlan, plan_order
@@ -180,7 +180,6 @@ def _per_unit(amount: Amount, qty: int) -> Amount:
 
 
 def _fx(currency: str) -> Decimal:
-    from app.shopify.sandbox.money import RATES_PER_EUR
     return RATES_PER_EUR[currency]
 
 

@@ -60,7 +60,7 @@ class Amount:
 
     @classmethod
     def zero(cls) -> Amount:
-        return cls(ZERO, ZERO)
+        return ZERO_AMOUNT
 
     @classmethod
     def of(cls, presentment: Decimal, presentment_currency: str, shop_currency: str) -> Amount:
@@ -78,6 +78,9 @@ class Amount:
 
     def times(self, quantity: int) -> Amount:
         return Amount(self.presentment * quantity, self.shop * quantity)
+
+
+ZERO_AMOUNT = Amount(ZERO, ZERO)  # Amount is never mutated in place, so one zero is shared
 
 
 def total(amounts) -> Amount:

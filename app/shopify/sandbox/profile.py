@@ -67,7 +67,9 @@ def parse_gid(value: str) -> tuple[str, int] | None:
 
 def iso(moment: datetime) -> str:
     """Shopify's DateTime rendering (UTC, seconds, `Z`)."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.tzinfo is not timezone.utc:
+        moment = moment.astimezone(timezone.utc)
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 @dataclass(frozen=True)
