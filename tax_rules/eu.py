@@ -254,6 +254,10 @@ def _require_ecommerce_rules(ctx: Ctx, what: str) -> None:
 
 
 def _plan_goods(ctx: Ctx, goods: list[Line]) -> GoodsPlan:
+    if ctx.dest == "XI" and ctx.origin == "GB":
+        return GoodsPlan(Scheme.DOMESTIC, "XI", "XI", True, ["goods moved from Great Britain to Northern Ireland: "
+                                                              "a domestic UK supply at UK VAT rates"]
+                         + _registration_note(ctx, "XI"))
     if ctx.business:
         return _plan_b2b(ctx, goods)
     if ctx.origin != ctx.dest:
@@ -330,7 +334,8 @@ def _under_distance_threshold(ctx: Ctx, goods: list[Line], threshold: DatedRow |
 
 def _registration_note(ctx: Ctx, country: str) -> list[str]:
     seller = ctx.inp.request.seller
-    if country == "XI" and (seller.has("UK_VAT") or seller.has("VAT", country="XI")):
+    if country == "XI" and (seller.has("UK_VAT") or seller.has("VAT", country="XI")
+                            or seller.established in ("GB", "XI")):
         return []
     if seller.established != country and not seller.has("VAT", country=country):
         ctx.warnings.append(f"seller holds no VAT registration in {country} for a domestic supply there")

@@ -233,3 +233,10 @@ def test_territories_by_region_or_own_country_code(country: str, region: str | N
     result = quote_from_json(body)
     assert (result["scheme"], result["tax_total"]) == ("OUT_OF_SCOPE", "0.00")
     assert result["explanation"][0].startswith(f"{name} (")
+
+
+def test_great_britain_to_northern_ireland_is_a_domestic_uk_supply() -> None:
+    result = q(ship_from="GB", from_postal_code="M1 1AA", established="GB", ship_to="GB", postal_code="BT1 1AA",
+               currency="GBP", lines=[line(unit_price="100.00")])
+    assert (result["jurisdiction"], result["scheme"], result["tax_total"], result["warnings"]) == ("XI", "DOMESTIC",
+                                                                                                  "20.00", [])
