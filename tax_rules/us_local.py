@@ -237,3 +237,27 @@ def resolve_local_rates(value: object) -> LocalRateTable | None:
         return registered_local_rates(value)
     raise TaxInputError("INVALID_FIELD", "local_rates must be the name of a registered local rate table",
                         "local_rates")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tax_rules.us_local FILE`: validate a shop's local rate table; exit 0 with a summary, 2 with the
+    first error (file and row) as one JSON line."""
+    import json
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print(json.dumps({"error": {"code": "USAGE", "message": "usage: python -m tax_rules.us_local FILE"}}))
+        return 2
+    try:
+        table = load_local_rates(args[0])
+    except RulesDataError as exc:
+        print(json.dumps({"error": {"code": "RULES_DATA_ERROR", "message": str(exc), "file": exc.file,
+                                    "row": exc.row}}))
+        return 2
+    print(json.dumps({"file": args[0], "rows": len(table), "name": table.name}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -164,3 +164,16 @@ def test_alaska_has_no_state_tax_but_a_registered_seller_collects_local_tax() ->
     assert quote_with(unregistered, table)["scheme"] == "NO_NEXUS"
     anchorage = us_request("AK", [{"category": "general", "unit_price": "100.00"}], postal_code="99501")
     assert quote_with(anchorage, table)["scheme"] == "OUT_OF_SCOPE"
+
+
+def test_validate_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tax_rules.us_local import main
+
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(TABLE, encoding="utf-8")
+    bad.write_text(TABLE + "90050,90150,CA,C,1,,0,,0,2021-01-01,,s\n", encoding="utf-8")
+    assert main([str(good)]) == 0
+    assert '"rows": 3' in capsys.readouterr().out
+    assert main([str(bad)]) == 2
+    out = capsys.readouterr().out
+    assert '"row": 5' in out and "overlaps the range 90001..90099" in out
