@@ -69,19 +69,20 @@ async def wait_for_probes(database: Database, run_id: str, ids: list[uuid.UUID],
     """Poll until every probe has its effect or is dead (or timeout); returns (completed, dead, retried), retried
     being the jobs that needed more attempts than the failures the payload injected."""
     deadline = time.monotonic() + timeout
-    next_status = time.monotonic() + 1.0
-    dead = 0
+    completed, dead, last_progress = 0, 0, time.monotonic()
     while True:
-        completed = await count_results(database, run_id)
-        if on_progress is not None:
-            on_progress(completed)
+        now_completed = await count_results(database, run_id)
         now = time.monotonic()
+        if now_completed != completed:
+            completed, last_progress = now_completed, now
+            if on_progress is not None:
+                on_progress(completed)
         if completed + dead >= len(ids) or now >= deadline:
             break
-        if now >= next_status:
+        if now - last_progress >= 1.0:  # stalled: are the rest dead? (the full status is costly on big runs)
             async with database.sessionmaker() as session:
                 dead = (await job_status(session, ids, details=False))["dead"]
-            next_status = now + 1.0
+            last_progress = now
         await asyncio.sleep(0.02)
     async with database.sessionmaker() as session:
         status = await job_status(session, ids)

@@ -19,6 +19,7 @@ from app.config import Settings
 from app.db import Database
 from app.jobs.executor import Executor, JobDeadLettered, describe_error, mark_dead
 from app.jobs.models import OutboxMessage
+from app.jobs.sqlite_inline import inline_creator
 
 log = logging.getLogger(__name__)
 _TABLE = OutboxMessage.__table__
@@ -45,7 +46,11 @@ class WorkerResources(Middleware):
             raise WorkerBootError(f"the worker could not open its database: {describe_error(exc)}") from exc
 
     async def _open(self) -> Executor:
-        database = Database.from_settings(self.settings)
+        if self.settings.is_sqlite:  # see app.jobs.sqlite_inline: no thread hand-off per call on this loop
+            database = Database.from_url(self.settings.database_url,
+                                         async_creator=inline_creator(self.settings.database_url))
+        else:
+            database = Database.from_settings(self.settings)
         await database.ping()
         return Executor(self.settings, database)
 
