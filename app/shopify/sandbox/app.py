@@ -7,7 +7,9 @@ Routes
 - POST /sandbox/orders/{id}/update         change an order (note/tags), emits orders/updated — sandbox only
 - POST /sandbox/orders/touch               {"count": K}: change K orders (incremental-sync tests)
 - GET|POST /sandbox/faults                 read / set fault injection
+- POST /sandbox/webhooks/emit              {"topic", "count", "seed"}: replay events for existing orders
 - GET  /sandbox/webhooks/deliveries, POST /sandbox/webhooks/flush, POST /sandbox/webhooks/options
+- GET  /sandbox/store                      counts and shop-currency totals (what a full backfill must reproduce)
 Helper routes need a full-access token, like the GraphQL endpoint.
 """
 
@@ -145,6 +147,7 @@ def create_sandbox_app(store, *, plan: str | None = None, faults: FaultPlan | No
         Route("/sandbox/faults", helper, methods=["GET", "POST"]),
         Route("/sandbox/webhooks/deliveries", helper, methods=["GET"]),
         Route("/sandbox/webhooks/flush", helper, methods=["POST"]),
+        Route("/sandbox/webhooks/emit", helper, methods=["POST"]),
         Route("/sandbox/webhooks/options", helper, methods=["POST"]),
         Route("/sandbox/store", helper, methods=["GET"]),
     ]

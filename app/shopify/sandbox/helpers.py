@@ -54,6 +54,34 @@ def touch_orders(store, count: int, seed: int = 0) -> list[dict]:
     return [update_order(store, index) for index in indices]
 
 
+EMITTABLE = {"orders/create", "orders/updated", "orders/paid", "orders/fulfilled", "orders/partially_fulfilled",
+             "orders/cancelled", "refunds/create", "fulfillments/create", "fulfillments/update"}
+
+
+def emit_events(store, topic: str, count: int, seed: int = 0) -> int:
+    """Send `topic` for `count` orders (seeded sample) as they are now, as if the event had just happened.
+
+    For replay and idempotency tests (e.g. 2,000 deliveries with duplicates in shuffled order). Refund and fulfilment
+    topics use each chosen order's first refund/fulfilment and skip orders that have none. Returns events emitted.
+    """
+    if topic not in EMITTABLE:
+        raise HelperError(f"topic must be one of {', '.join(sorted(EMITTABLE))}")
+    if not 0 <= count <= store.order_count:
+        raise HelperError(f"count must be between 0 and {store.order_count}")
+    emitted = 0
+    for index in sorted(random.Random(seed).sample(range(store.order_count), count)):
+        order = store.order(index)
+        source = order
+        if topic.startswith("refunds/"):
+            source = order["refunds"][0] if order["refunds"] else None
+        elif topic.startswith("fulfillments/"):
+            source = order["fulfillments"][0] if order["fulfillments"] else None
+        if source is not None:
+            store.emit(topic, source)
+            emitted += 1
+    return emitted
+
+
 def store_summary(store) -> dict:
     """Counts and shop-currency totals over every order (builds each order once; slow for very large stores)."""
     total = current = tax = refunded = Decimal("0")
@@ -77,6 +105,9 @@ def dispatch(services, store, path: str, method: str, params: dict, payload: dic
         if method == "POST":
             services.faults.update(payload)
         return services.faults.as_dict()
+    if path.endswith("/webhooks/emit"):
+        return {"emitted": emit_events(store, str(payload.get("topic")), int(payload.get("count", 0)),
+                                       int(payload.get("seed", 0)))}
     if path.endswith("/webhooks/deliveries"):
         return {"deliveries": services.webhooks.summary()}
     if path.endswith("/webhooks/options"):

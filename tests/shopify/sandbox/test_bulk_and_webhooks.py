@@ -128,3 +128,26 @@ async def test_duplicates_keep_the_event_id_and_shuffle_changes_the_order() -> N
     order_ids = [json.loads(b)["admin_graphql_api_id"] for _, b in receiver.received]
     first_seen = list(dict.fromkeys(order_ids))
     assert sorted(first_seen) == sorted(t["id"] for t in touched) and first_seen != [t["id"] for t in touched]
+
+
+async def test_emit_helper_replays_events_for_existing_orders() -> None:
+    receiver = Receiver()
+    store = generate_store(seed=8, orders=40)
+    box, context = await open_sandbox(store, webhook_transport=httpx.ASGITransport(app=receiver.app()),
+                                      webhook_url="http://receiver.test/hooks")
+    try:
+        headers = {"X-Shopify-Access-Token": "shpat_sandbox_full_access"}
+        response = await box.client.post("/sandbox/webhooks/emit", json={"topic": "orders/create", "count": 12},
+                                         headers=headers)
+        assert response.json() == {"emitted": 12}
+        bad = await box.client.post("/sandbox/webhooks/emit", json={"topic": "shop/update", "count": 1},
+                                    headers=headers)
+        assert bad.status_code == 400 and "topic must be one of" in bad.json()["errors"]
+        assert (await box.client.post("/sandbox/webhooks/emit", json={"topic": "orders/create"})).status_code == 401
+        assert await box.services.webhooks.flush(30)
+    finally:
+        await box.client.aclose()
+        await context.__aexit__(None, None, None)
+    bodies = [json.loads(body) for _, body in receiver.received]
+    assert len(bodies) == 12 and all(h["x-shopify-topic"] == "orders/create" for h, _ in receiver.received)
+    assert all(body["line_items"] and body["total_price"] for body in bodies)
