@@ -125,10 +125,18 @@ def ping_broker(broker: dramatiq.Broker, settings: Settings) -> None:
         if broker.__class__.__name__ == "RedisBroker":
             broker.client.ping()  # type: ignore[attr-defined]
         elif broker.__class__.__name__ == "RabbitmqBroker":
-            connection = broker.connection  # type: ignore[attr-defined]
-            connection.process_data_events(time_limit=0)
+            _ping_rabbitmq(broker)
     except Exception as exc:
         raise ConfigurationError(
             f"the broker at {redacted_url(settings.broker_url)} is unreachable ({type(exc).__name__})",
             code="BROKER_UNREACHABLE",
         ) from None
+
+
+def _ping_rabbitmq(broker: dramatiq.Broker) -> None:
+    """pika connections are per thread and idle ones get closed by the server: retry once on a fresh one."""
+    try:
+        broker.connection.process_data_events(time_limit=0)  # type: ignore[attr-defined]
+    except Exception:
+        del broker.connection  # type: ignore[attr-defined]
+        broker.connection.process_data_events(time_limit=0)  # type: ignore[attr-defined]

@@ -58,6 +58,10 @@ _CLAIM = _claim_statement(skip_locked=False)
 _CLAIM_LOCKED = _claim_statement(skip_locked=True)
 
 
+class JobTimeLimitExceeded(Exception):
+    """Raised when a handler runs past its time limit; the handler was cancelled and its transaction rolled back."""
+
+
 class JobDeadLettered(Exception):
     """Raised to Dramatiq once a job's attempts are exhausted: the row is already recorded dead, do not retry."""
 
@@ -95,8 +99,12 @@ class Executor:
                 payload, attempt = claimed
                 context = JobContext(session=session, settings=self.settings, database=self.database,
                                      message_id=outbox_id, name=spec.name, attempt=attempt)
-                async with asyncio.timeout(spec.time_limit(self.settings) / 1000):
-                    await spec.handler(context, payload)
+                limit_ms = spec.time_limit(self.settings)
+                try:
+                    async with asyncio.timeout(limit_ms / 1000):
+                        await spec.handler(context, payload)
+                except TimeoutError as exc:
+                    raise JobTimeLimitExceeded(f"the job ran longer than its time limit of {limit_ms} ms") from exc
             return True
         except Exception as exc:
             outcome = await self._failure(spec, outbox_id, exc)

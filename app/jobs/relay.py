@@ -18,9 +18,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
@@ -32,6 +33,7 @@ from app.jobs.models import OutboxMessage
 from app.logging import redact
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _TABLE = OutboxMessage.__table__
 
 _active: Relay | None = None
@@ -90,6 +92,12 @@ class Relay:
             log.warning("could not send %d job(s) to the broker (they stay pending and will be re-sent): %s",
                         len(items), redact(str(exc)))
             return 0
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """Run `function(*args)` on the relay's thread (network brokers) or inline (StubBroker)."""
+        if self._thread is None:
+            return function(*args)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
 
     def close(self) -> None:
         if self._thread is not None:

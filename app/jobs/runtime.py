@@ -67,6 +67,12 @@ class JobRuntime:
             raise
         self.broker = broker
         self.actors = declare_actors(broker, self.target, self.settings, self.resources)
+        if self.target.kind == "memory" and not embedded_worker:
+            # Nobody could consume this process's StubBroker: no relay, no sweeper. Rows enqueued here are due at
+            # once for the process that runs the embedded worker (its sweeper sends them).
+            log.warning("jobs: memory:// broker without an embedded worker: this process only writes jobs; "
+                        "a `taxrecon serve` with its embedded worker runs them")
+            return
         self.relay = Relay(broker, self.actors, lease_seconds=self.settings.outbox_lease_seconds)
         # Rows enqueued from now on get leases >= this cutoff, so the start-up pass re-sends only older rows.
         resend_before = self.relay.lease_until() if self.target.kind == "memory" else None
@@ -108,7 +114,10 @@ class JobRuntime:
         """Raise ConfigurationError when the broker is unreachable (for /readyz, and as a pre-flight check before
         `start`, with a throw-away connection)."""
         if self.broker is not None:
-            await asyncio.to_thread(ping_broker, self.broker, self.settings)
+            if self.relay is not None:  # the relay's thread: one broker connection for sends and pings
+                await self.relay.call(ping_broker, self.broker, self.settings)
+            else:
+                await asyncio.to_thread(ping_broker, self.broker, self.settings)
             return
         broker = build_broker(self.settings, self.target, [])
         try:

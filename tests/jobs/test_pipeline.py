@@ -173,7 +173,8 @@ async def test_time_limit_cancels_the_handler_and_dead_letters(db: Database, sta
         unregister("testjobs.sleepy")
 
     assert status["dead"] == 1
-    assert (await outbox_row(db, message.id)).last_error == "TimeoutError"
+    assert (await outbox_row(db, message.id)).last_error == (
+        "JobTimeLimitExceeded: the job ran longer than its time limit of 100 ms")
     assert await probe_results(db, "sleepy") == []  # the effect written before the timeout was rolled back
     [letter] = await dead_letters(db)
     assert (letter.reason, letter.attempts) == ("retries_exhausted", 1)
@@ -204,3 +205,16 @@ async def test_unknown_outbox_id_is_acknowledged_without_effect(db: Database, st
     await asyncio.to_thread(runtime.broker.join, "default", timeout=10_000)
     await asyncio.to_thread(runtime.worker.join)
     assert await dead_letters(db) == []
+
+
+async def test_memory_broker_without_a_worker_only_writes_jobs(db: Database, start_runtime: StartRuntime) -> None:
+    runtime = await start_runtime(embedded_worker=False)
+    assert runtime.relay is None and runtime.sweeper is None  # nobody could consume this process's StubBroker
+    async with db.unit_of_work() as session:
+        message = enqueue(session, "jobs.probe", probe("writer-only"))
+
+    row = await outbox_row(db, message.id)
+    assert row.status == "pending" and row.lease_until <= row.created_at  # due at once for a worker's sweeper
+
+    await start_runtime()  # a process with the embedded worker picks it up
+    assert (await wait_for(db, [message.id], timeout=10))["done"] == 1
