@@ -24,7 +24,7 @@ class TaxreconGraphQL(GraphQL):
     async def get_context(self, request: Request, response: Response | None = None) -> Context:  # type: ignore[override]
         state = request.app.state
         return Context(request=request, settings=state.settings, database=state.database,
-                       principal=request.state.principal, box=state.box, jobs=state.jobs)
+                       principal=getattr(request.state, "principal", None), box=state.box, jobs=state.jobs)
 
 
 def _unauthenticated(reason: str) -> JSONResponse:

@@ -56,3 +56,12 @@ def test_unmigrated_database_is_refused_at_start(tmp_path) -> None:  # type: ign
 def test_safe_url_masks_passwords() -> None:
     assert safe_url("postgresql://u:secret@h/db") == "postgresql://u:***@h/db"
     assert safe_url("amqp://guest:guestpw@127.0.0.1:5672/%2F") == "amqp://guest:***@127.0.0.1:5672/%2F"
+
+
+def test_graphiql_is_served_in_development(api) -> None:  # type: ignore[no-untyped-def]
+    page = api.client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+    refused = api.client.get("/graphql", params={"query": "{ shops { domain } }"})
+    assert refused.status_code in (400, 405)
+    assert "data" not in refused.text
