@@ -4,7 +4,7 @@ errors left unhandled, for our cost-aware client beside a naive client (retries 
 Run: .venv/bin/python tests/bench/bench_throttle.py [--seconds 60] [--orders 400]
 Targets: >= 90 % of the restore rate used; 0 THROTTLED left unhandled. Both clients page through orders_updated_since
 (first=1, the page size the 1000-point cap allows) for the same wall time; "used" is actual cost charged after the
-bucket's initial content, divided by restore rate x time.
+bucket's own content (full at the start, whatever is left at the end), divided by restore rate x time.
 """
 
 from __future__ import annotations
@@ -41,12 +41,13 @@ async def ours(http: httpx.AsyncClient, domain: str, token: str, seconds: float)
         cursor = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
     elapsed = time.monotonic() - started
     spent = client.stats["actual_cost"]
-    return (spent - (initial or 0)) / (100.0 * elapsed), unhandled, client.stats["throttled"]
+    final = (client.last_cost or {}).get("throttleStatus", {}).get("currentlyAvailable", 0.0)
+    return (spent - ((initial or 0) - final)) / (100.0 * elapsed), unhandled, client.stats["throttled"]
 
 
 async def naive(http: httpx.AsyncClient, token: str, seconds: float) -> tuple[float, int, int]:
     document = load_document("orders_updated_since")
-    cursor, spent, throttled, started, initial = None, 0.0, 0, time.monotonic(), None
+    cursor, spent, throttled, started, initial, final = None, 0.0, 0, time.monotonic(), None, 0.0
     while time.monotonic() - started < seconds:
         response = await http.post("/admin/api/2026-10/graphql.json", headers={"X-Shopify-Access-Token": token},
                                    json={"query": document.text, "operationName": document.operation,
@@ -55,6 +56,7 @@ async def naive(http: httpx.AsyncClient, token: str, seconds: float) -> tuple[fl
         cost = (body.get("extensions") or {}).get("cost") or {}
         if initial is None:
             initial = (cost.get("throttleStatus") or {}).get("maximumAvailable") or 0
+        final = (cost.get("throttleStatus") or {}).get("currentlyAvailable", final)
         if any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in body.get("errors") or []):
             throttled += 1
             await asyncio.sleep(1.0)
@@ -63,7 +65,7 @@ async def naive(http: httpx.AsyncClient, token: str, seconds: float) -> tuple[fl
         page = body["data"]["orders"]
         cursor = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
     elapsed = time.monotonic() - started
-    return (spent - initial) / (100.0 * elapsed), 0, throttled
+    return (spent - (initial - final)) / (100.0 * elapsed), 0, throttled
 
 
 async def main(seconds: float, orders: int) -> None:
