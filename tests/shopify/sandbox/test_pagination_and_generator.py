@@ -142,3 +142,33 @@ def test_payouts_tie_to_balance_transactions() -> None:
         assert (summary["chargesGross"]["amount"] - summary["chargesFee"]["amount"]
                 + summary["refundsFeeGross"]["amount"]) == result["net"]["amount"]
         assert all(t["associatedPayout"]["id"] == result["id"] for t in txns)
+
+
+PAYOUTS = """query($after: String, $q: String) { shopifyPaymentsAccount {
+  payouts(first: 3, after: $after, query: $q) { pageInfo { hasNextPage endCursor }
+    nodes { id legacyResourceId status issuedAt net { amount currencyCode } summary { chargesGross { amount }
+      chargesFee { amount } refundsFeeGross { amount } } } }
+  balanceTransactions(first: 100) { pageInfo { hasNextPage endCursor }
+    nodes { id type sourceType amount { amount } fee { amount } net { amount } associatedPayout { id }
+      associatedOrder { id } sourceOrderTransactionId } } } }"""
+
+
+async def test_payouts_and_balance_transactions_over_graphql(sandbox) -> None:
+    body = await sandbox.gql(PAYOUTS)
+    assert "errors" not in body, body.get("errors")
+    account = body["data"]["shopifyPaymentsAccount"]
+    payouts = account["payouts"]["nodes"]
+    assert len(payouts) == 3 and account["payouts"]["pageInfo"]["hasNextPage"] is True
+    txns = account["balanceTransactions"]["nodes"]
+    for payout_node in payouts:
+        mine = [t for t in txns if t["associatedPayout"]["id"] == payout_node["id"]]
+        assert mine and sum(Decimal(t["net"]["amount"]) for t in mine) == Decimal(payout_node["net"]["amount"])
+        assert all(Decimal(t["amount"]["amount"]) - Decimal(t["fee"]["amount"]) == Decimal(t["net"]["amount"])
+                   for t in mine)
+    third = int(payouts[2]["legacyResourceId"])
+    later = await sandbox.gql(PAYOUTS, {"q": f"id:>={third}"})
+    assert later["data"]["shopifyPaymentsAccount"]["payouts"]["nodes"][0]["id"] == payouts[2]["id"]
+    following = await sandbox.gql(PAYOUTS, {"after": account["payouts"]["pageInfo"]["endCursor"]})
+    assert following["data"]["shopifyPaymentsAccount"]["payouts"]["nodes"][0]["id"] not in {p["id"] for p in payouts}
+    denied = await sandbox.gql("{ shopifyPaymentsAccount { id } }", token="shpat_sandbox_read_only")
+    assert "errors" not in denied     # the read-only token holds read_shopify_payments_payouts
