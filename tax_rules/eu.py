@@ -112,6 +112,10 @@ class Ctx:
             category = Category.GENERAL
         return tables.choose(rate_country, category, line.hs_code, true_attributes(line.attributes), self.on)
 
+    def words(self, name: str, **facts: object) -> str:
+        """A named rule from eu/rules.csv in words, with its period and source."""
+        return self.rules.eu.words(name, self.on, **facts)
+
     def component(self, country: str, choice: RateChoice) -> RateComponent:
         """One shared component object per (country, rate choice) in a request: cheap to compare and group."""
         key = (country, choice)
@@ -153,8 +157,7 @@ def resolve(inp: ResolverInput) -> Resolution:
         scheme=scheme,
         lines=tuple(decisions),
         shipping=ShippingDecision(ShippingMode.FOLLOW_LINES, jurisdiction, scheme,
-                                  reasons=("delivery is ancillary to the goods: taxed at the goods' rate(s), "
-                                           "split by value where rates differ",)),
+                                  reasons=(ctx.words("SHIPPING_ANCILLARY"),)),
         customs=goods_plan.customs if goods_plan else None,
         explanation=tuple(goods_plan.reasons) if goods_plan else (),
         warnings=tuple(ctx.warnings),
@@ -255,9 +258,7 @@ def _require_ecommerce_rules(ctx: Ctx, what: str) -> None:
 
 def _plan_goods(ctx: Ctx, goods: list[Line]) -> GoodsPlan:
     if ctx.dest == "XI" and ctx.origin == "GB":
-        return GoodsPlan(Scheme.DOMESTIC, "XI", "XI", True, ["goods moved from Great Britain to Northern Ireland: "
-                                                              "a domestic UK supply at UK VAT rates"]
-                         + _registration_note(ctx, "XI"))
+        return GoodsPlan(Scheme.DOMESTIC, "XI", "XI", True, [ctx.words("GB_TO_NI")] + _registration_note(ctx, "XI"))
     if ctx.business:
         return _plan_b2b(ctx, goods)
     if ctx.origin != ctx.dest:
@@ -267,7 +268,7 @@ def _plan_goods(ctx: Ctx, goods: list[Line]) -> GoodsPlan:
         return plan_import(ctx, goods)
     if ctx.origin == ctx.dest:
         return GoodsPlan(Scheme.DOMESTIC, ctx.dest, ctx.dest, True,
-                         [f"domestic supply: goods ship within {ctx.dest}"] + _registration_note(ctx, ctx.dest))
+                         [ctx.words("DOMESTIC", dest=ctx.dest)] + _registration_note(ctx, ctx.dest))
     return _plan_distance_sale(ctx, goods)
 
 
@@ -275,15 +276,13 @@ def _plan_b2b(ctx: Ctx, goods: list[Line]) -> GoodsPlan:
     vat_id = ctx.inp.request.customer.vat_id
     if ctx.origin == ctx.dest:
         return GoodsPlan(Scheme.DOMESTIC, ctx.dest, ctx.dest, True,
-                         [f"B2B domestic supply within {ctx.dest} (customer VAT id {vat_id})"])
+                         [ctx.words("B2B_DOMESTIC", dest=ctx.dest, vat_id=vat_id)])
     if ctx.origin_in_eu:
         return GoodsPlan(Scheme.REVERSE_CHARGE, ctx.dest, ctx.dest, True, [
-            f"intra-Community B2B supply {ctx.origin} → {ctx.dest}: exempt in {ctx.origin}, acquisition VAT accounted "
-            f"for by the customer (VAT id {vat_id} passes the python-stdnum check; confirm it in VIES and keep proof "
-            "of transport) — Art. 138 and 200 Dir. 2006/112/EC"], zero_rated=True)
+            ctx.words("IC_SUPPLY_B2B", origin=ctx.origin, dest=ctx.dest, vat_id=vat_id)], zero_rated=True)
+    _require_ecommerce_rules(ctx, "imports")
     return GoodsPlan(Scheme.IMPORT_AT_BORDER, ctx.dest, ctx.dest, False, [
-        f"B2B import into {ctx.dest}: the business customer (VAT id {vat_id}) pays import VAT at the border and "
-        "deducts it; IOSS covers B2C consignments only"])
+        ctx.words("B2B_IMPORT", dest=ctx.dest, vat_id=vat_id)])
 
 
 def _plan_distance_sale(ctx: Ctx, goods: list[Line]) -> GoodsPlan:
@@ -295,11 +294,9 @@ def _plan_distance_sale(ctx: Ctx, goods: list[Line]) -> GoodsPlan:
         return GoodsPlan(Scheme.DOMESTIC, home, home, True, [words])
     reasons = [words] if words else []
     if seller.has("VAT", country=ctx.dest) and not seller.has("OSS_UNION"):
-        reasons.append(f"intra-EU distance sale {ctx.origin} → {ctx.dest}: destination VAT under the seller's "
-                       f"{ctx.dest} VAT registration")
+        reasons.append(ctx.words("DISTANCE_SALE_LOCAL", origin=ctx.origin, dest=ctx.dest))
         return GoodsPlan(Scheme.DOMESTIC, ctx.dest, ctx.dest, True, reasons)
-    reasons.append(f"intra-EU B2C distance sale {ctx.origin} → {ctx.dest}: destination VAT declared through the "
-                   "Union OSS (Art. 33(a) and 369b Dir. 2006/112/EC)")
+    reasons.append(ctx.words("OSS_UNION_GOODS", origin=ctx.origin, dest=ctx.dest))
     if not seller.has("OSS_UNION"):
         ctx.warnings.append(f"seller holds neither an OSS_UNION registration nor a VAT number in {ctx.dest}: "
                             f"it must register to charge {ctx.dest} VAT")
@@ -346,15 +343,11 @@ def _service_line(ctx: Ctx, line: Line) -> LineDecision:
     category = ctx.inp.categories[line.id]
     seller = ctx.inp.request.seller
     if category.category is Category.GIFT_CARD:
-        words = ("multi-purpose voucher: VAT is due when it is redeemed, not when it is sold (Dir. (EU) 2016/1065; "
-                 "set attributes.single_purpose=true for a single-purpose voucher)")
         return LineDecision(line.id, category.category, ctx.dest, Scheme.OUT_OF_SCOPE, (), True,
-                            (category.reason, words))
+                            (category.reason, ctx.words("VOUCHER_MPV")))
     if ctx.business:
-        words = (f"B2B electronically supplied service to {ctx.dest}: the customer accounts for VAT (reverse "
-                 "charge, Art. 44 and 196 Dir. 2006/112/EC)")
         return LineDecision(line.id, category.category, ctx.dest, Scheme.REVERSE_CHARGE, (), True,
-                            (category.reason, words))
+                            (category.reason, ctx.words("SERVICES_B2B", dest=ctx.dest)))
     _require_ecommerce_rules(ctx, "B2C electronically supplied services")
     rate_country, scheme, words = _service_scheme(ctx, seller.established)
     choice = ctx.rate(rate_country, line)
@@ -365,19 +358,16 @@ def _service_line(ctx: Ctx, line: Line) -> LineDecision:
 def _service_scheme(ctx: Ctx, home: str) -> tuple[str, Scheme, str]:
     seller = ctx.inp.request.seller
     if ctx.dest == "XI":
-        return "XI", Scheme.DOMESTIC, ("services to Northern Ireland follow UK VAT (the Windsor Framework covers "
-                                       "goods only): UK VAT registration required")
+        return "XI", Scheme.DOMESTIC, ctx.words("SERVICES_XI")
     if home == ctx.dest:
-        return ctx.dest, Scheme.DOMESTIC, f"B2C service by a seller established in {home} to a customer in {home}"
+        return ctx.dest, Scheme.DOMESTIC, ctx.words("SERVICES_HOME", home=home)
     if home not in EU_MEMBER_STATES:
         if not seller.has("OSS_NON_UNION"):
             ctx.warnings.append("seller established outside the EU holds no OSS_NON_UNION registration for B2C "
                                 "digital services")
-        return ctx.dest, Scheme.OSS_NON_UNION, (f"B2C electronically supplied service by a non-EU seller: "
-                                                f"{ctx.dest} VAT via the non-Union OSS (Art. 58 and 358a)")
+        return ctx.dest, Scheme.OSS_NON_UNION, ctx.words("SERVICES_NON_UNION", dest=ctx.dest)
     turnover = seller.eu_b2c_cross_border_turnover_eur
     row = ctx.rules.eu.threshold_row("DISTANCE_SALES_THRESHOLD", ctx.on)
     if row is not None and turnover.previous_year <= row.value.amount and turnover.current_year <= row.value.amount:
-        return home, Scheme.DOMESTIC, (f"EU-wide cross-border B2C sales within EUR {row.value.amount}: "
-                                       f"{home} VAT (Art. 58(2); {row.ref('threshold').period()})")
-    return ctx.dest, Scheme.OSS_UNION, f"B2C service to {ctx.dest}: destination VAT via the Union OSS (Art. 58)"
+        return home, Scheme.DOMESTIC, ctx.words("SERVICES_UNDER_10K", home=home)
+    return ctx.dest, Scheme.OSS_UNION, ctx.words("SERVICES_UNION", dest=ctx.dest)

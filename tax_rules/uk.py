@@ -58,7 +58,7 @@ def resolve(inp: ResolverInput) -> Resolution:
         scheme=scheme,
         lines=decisions,
         shipping=ShippingDecision(ShippingMode.FOLLOW_LINES, "GB", scheme,
-                                  reasons=("delivery follows the VAT liability of the goods (VAT Notice 700/24)",)),
+                                  reasons=(inp.rules.words("UK_SHIPPING", req.date),)),
         customs=facts,
         explanation=tuple(reasons),
         warnings=tuple(warnings),
@@ -95,7 +95,7 @@ def _goods_plan(inp: ResolverInput, goods: list[Line], origin: str, business: bo
     if origin in ("GB", "XI"):
         if not inp.request.seller.has("UK_VAT"):
             warnings.append("seller holds no UK VAT registration for a domestic UK supply")
-        return Scheme.DOMESTIC, True, [f"domestic UK supply: goods ship from {origin} to GB"], None
+        return Scheme.DOMESTIC, True, [inp.rules.words("UK_DOMESTIC", inp.request.date, origin=origin)], None
     return _import_plan(inp, goods, business, warnings)
 
 
@@ -116,12 +116,11 @@ def _import_plan(inp: ResolverInput, goods: list[Line], business: bool,
     test = (f"consignment intrinsic value {cur} {charged_gbp.quantize(CENT)} {'<=' if low else '>'} {cur} {limit} "
             f"({limit_row.ref('limit').period()}; source: {limit_row.source}; {inp.fx.describe(cur)})")
     if not low:
-        scheme, reasons = Scheme.IMPORT_AT_BORDER, [f"import at the border: {test}; import VAT estimated on the "
-                                                    "customs value, UK duty not estimated"]
+        scheme, reasons = Scheme.IMPORT_AT_BORDER, [f"{tables.words('UK_IMPORT', on)}: {test}"]
         warnings.append("UK customs duty above GBP 135 is not estimated")
     elif business:
-        scheme, reasons = Scheme.REVERSE_CHARGE, [f"B2B low-value import: {test}; the VAT-registered customer "
-                                                  f"({inp.request.customer.vat_id}) accounts for the VAT"]
+        scheme, reasons = Scheme.REVERSE_CHARGE, [
+            f"{tables.words('UK_LVG_B2B', on, vat_id=inp.request.customer.vat_id)}: {test}"]
     else:
         scheme, reasons = Scheme.UK_LVG, [f"UK VAT at the point of sale: {test}"]
         if not inp.request.seller.has("UK_VAT"):
@@ -146,7 +145,8 @@ def _goods_line(inp: ResolverInput, line: Line, scheme: Scheme, collected: bool)
     category = inp.categories[line.id]
     if scheme is Scheme.REVERSE_CHARGE:
         return LineDecision(line.id, category.category, "GB", scheme, (), True,
-                            (category.reason, "customer accounts for the VAT (reverse charge)"))
+                            (category.reason, inp.rules.words("UK_LVG_B2B", inp.request.date,
+                                                              vat_id=inp.request.customer.vat_id)))
     component, words = _rate(inp, line)
     return LineDecision(line.id, category.category, "GB", scheme, (component,), collected, (category.reason, words))
 
@@ -155,11 +155,10 @@ def _service_line(inp: ResolverInput, line: Line, business: bool) -> LineDecisio
     category = inp.categories[line.id]
     if category.category is Category.GIFT_CARD and line.attributes.get("single_purpose") is not True:
         return LineDecision(line.id, category.category, "GB", Scheme.OUT_OF_SCOPE, (), True, (
-            category.reason, "multi-purpose voucher: VAT is due on redemption, not on sale (VAT Notice 700/7)"))
+            category.reason, inp.rules.words("UK_VOUCHER_MPV", inp.request.date)))
     if business:
         return LineDecision(line.id, category.category, "GB", Scheme.REVERSE_CHARGE, (), True, (
-            category.reason, "B2B service: the customer accounts for UK VAT (reverse charge)"))
+            category.reason, inp.rules.words("UK_SERVICES_B2B", inp.request.date)))
     component, words = _rate(inp, line)
     return LineDecision(line.id, category.category, "GB", Scheme.DOMESTIC, (component,), True, (
-        category.reason, "B2C digital service to a UK consumer: UK VAT, registration required from the first sale",
-        words))
+        category.reason, inp.rules.words("UK_SERVICES_B2C", inp.request.date), words))

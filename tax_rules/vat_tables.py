@@ -84,6 +84,11 @@ class VatTables:
             read_csv(data_dir, limits_file), file=limits_file, key_fields=("name",),
             value_of=lambda r, n: Threshold(decimal_field(r, "amount", limits_file, n), r["currency"]), first_row=2,
         ), name="threshold")
+        named_file = f"{area}/rules.csv"
+        self.named = DatedTable(rows_from_records(
+            read_csv(data_dir, named_file), file=named_file, key_fields=("name",),
+            value_of=lambda r, n: _template(r, named_file, n), first_row=2,
+        ), name="rule")
         self._rules_by_category: dict[tuple[str, str], list[Any]] = {}
         for key in self.rules.keys():
             self._rules_by_category.setdefault((key[0], key[1]), []).append(key)  # type: ignore[index]
@@ -107,6 +112,13 @@ class VatTables:
             record["condition_key"] = record.get("condition") or ""
         return rows_from_records(records, file=file, key_fields=("country", "category", "hs_key", "condition_key"),
                                  value_of=value, first_row=2)
+
+    def words(self, name: str, on: date, **facts: object) -> str:
+        """The words of a named rule (`<area>/rules.csv`) valid on `on`, with its period and source."""
+        row = self.named.on(name, on)
+        if row is None:
+            raise TaxInputError("DATE_OUT_OF_RANGE", f"rule {name} is not in force on {on}", "date")
+        return f"{row.value.format(**facts)} ({row.ref(name).period()}; source: {row.source})"
 
     def countries(self) -> frozenset[str]:
         return frozenset(str(key[0]) for key in self.standard.keys())  # type: ignore[index]
@@ -165,6 +177,13 @@ class VatTables:
             if best is None or score > best[0]:
                 best = (score, row)
         return None if best is None else best[1]
+
+
+def _template(record: Mapping[str, str], file: str, row: int) -> str:
+    text = (record.get("text") or "").strip()
+    if not text:
+        raise RulesDataError(file, row, "text is empty")
+    return text
 
 
 def _prefix_match(prefixes: tuple[str, ...], hs: str | None) -> int:
