@@ -86,3 +86,25 @@ def test_overlap_window_is_five_minutes() -> None:
     from app.shopify.sync import OVERLAP
 
     assert OVERLAP == timedelta(minutes=5)
+
+
+async def test_deleted_product_never_fails_its_order(db, settings) -> None:
+    """Order 0 of this store sells a product deleted since (variant and product null): it syncs like any other."""
+    from sqlalchemy import select
+
+    from app.commerce.models import LineItem
+
+    store = generate_store(seed=11, orders=6, plan="plus")
+    assert any(line["variant"] is None for line in store.order(0)["lineItems"])
+    app = sandbox_app(store)
+    use_sandbox(app)
+    bound = await bind_shop(db, settings, store, app)
+    await _sync(db, settings, bound)
+    assert await count(db, Order, Order.shop_id == bound.shop_id) == 6
+    async with db.sessionmaker() as session:
+        order_id = (await session.execute(select(Order.id).where(
+            Order.shopify_id == store.order(0)["id"]))).scalar_one()
+        lines = (await session.execute(select(LineItem.variant_gid, LineItem.sku).where(
+            LineItem.order_id == order_id))).all()
+    assert len(lines) == len(store.order(0)["lineItems"])
+    assert any(line.variant_gid is None for line in lines)
