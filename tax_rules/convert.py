@@ -274,12 +274,30 @@ def supply_date(value: Any) -> date:
 
 
 def request_from_json(data: Any) -> QuoteRequest:
-    """Validate and convert the contract's request dict."""
+    """Validate and convert the contract's request dict; fields are checked in the contract's order."""
     body = obj(data, "", REQUEST_KEYS)
+    on = supply_date(body.get("date"))
+    code = currency(body.get("currency"))
+    include_tax = boolean(body.get("prices_include_tax"), "prices_include_tax", False)
     rounding = text(body.get("rounding"), "rounding") or "line"
     if rounding not in ("line", "invoice"):
         raise fail("INVALID_FIELD", f"rounding must be 'line' or 'invoice' (got {rounding!r})", "rounding")
-    raw_lines = body.get("lines")
+    for key in ("ship_from", "ship_to"):
+        if body.get(key) is None:
+            raise fail("MISSING_FIELD", f"{key} is required", key)
+    ship_from, ship_to = address(body["ship_from"], "ship_from"), address(body["ship_to"], "ship_to")
+    buyer = customer(body.get("customer"))
+    if body.get("seller") is None:
+        raise fail("MISSING_FIELD", "seller is required", "seller")
+    profile = seller(body["seller"])
+    return QuoteRequest(
+        date=on, currency=code, ship_from=ship_from, ship_to=ship_to, seller=profile, lines=_lines(body.get("lines")),
+        customer=buyer, shipping=shipping(body.get("shipping")), prices_include_tax=include_tax, rounding=rounding,
+        exchange_rates=exchange_rates(body.get("exchange_rates")),
+    )
+
+
+def _lines(raw_lines: Any) -> tuple[Line, ...]:
     if raw_lines is None:
         raise fail("MISSING_FIELD", "lines is required", "lines")
     if not isinstance(raw_lines, list):
@@ -290,19 +308,4 @@ def request_from_json(data: Any) -> QuoteRequest:
         if item.id in seen:
             raise fail("INVALID_FIELD", f"duplicate line id {item.id!r}", f"lines[{i}].id")
         seen.add(item.id)
-    for key in ("ship_from", "ship_to", "seller"):
-        if body.get(key) is None:
-            raise fail("MISSING_FIELD", f"{key} is required", key)
-    return QuoteRequest(
-        date=supply_date(body.get("date")),
-        currency=currency(body.get("currency")),
-        ship_from=address(body["ship_from"], "ship_from"),
-        ship_to=address(body["ship_to"], "ship_to"),
-        seller=seller(body["seller"]),
-        lines=lines,
-        customer=customer(body.get("customer")),
-        shipping=shipping(body.get("shipping")),
-        prices_include_tax=boolean(body.get("prices_include_tax"), "prices_include_tax", False),
-        rounding=rounding,
-        exchange_rates=exchange_rates(body.get("exchange_rates")),
-    )
+    return lines

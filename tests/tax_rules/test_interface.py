@@ -134,3 +134,15 @@ def test_cli_nexus_is_wired_to_the_us_nexus_rules() -> None:
     assert (code, json.loads(out)["has_nexus"]) == (0, False)
     code, out = run_cli(["nexus", "-"], json.dumps({**body, "region": "US-ZZ"}))
     assert (code, json.loads(out)["error"]["path"]) == (2, "region")
+
+
+def test_missing_fields_are_reported_in_the_contract_order() -> None:
+    assert error_of({"lines": []}) == ("MISSING_FIELD", "date")
+    assert error_of({"date": "2026-03-01"}) == ("MISSING_FIELD", "currency")
+    assert error_of({"date": "2026-03-01", "currency": "EUR"}) == ("MISSING_FIELD", "ship_from")
+    body = request()
+    del body["seller"]
+    assert error_of(body) == ("MISSING_FIELD", "seller")
+    body = request()
+    del body["lines"]
+    assert error_of(body) == ("MISSING_FIELD", "lines")
