@@ -2,8 +2,9 @@
 
 - `enqueue(session, name, payload, key=None)` only adds a row; nothing leaves the process before the caller's unit of
   work commits (`app.db.after_commit`). A rollback discards the row and the pending send together.
-- After commit, every row enqueued in that transaction is sent to the broker in one batch by the process's active
-  relay (`app.jobs.relay`). If the process dies between commit and send, or has no relay (a CLI process), the row
+- After commit, every row enqueued in that transaction is handed in one batch to the process's active relay
+  (`app.jobs.relay`: inline for the StubBroker, on the relay's thread for Redis/RabbitMQ, so a commit never waits
+  for a network broker). If the process dies between commit and send, or has no relay (a CLI process), the row
   stays pending and the sweeper of any running process sends it when its lease expires (immediately, when no relay
   was active at enqueue).
 - `key` dedupes: while a pending row with the same name and key exists, no new row is added and the returned object
@@ -88,13 +89,13 @@ class _Batch(list[OutboxMessage]):
         super().__init__()
         self._info = info
 
-    async def __call__(self) -> None:
+    def __call__(self) -> None:
         if self._info.get(_BATCH_KEY) is self:
             del self._info[_BATCH_KEY]
         relay = relay_module.active_relay()
         items = [(m.id, m.name) for m in self if not m.deduplicated]
         if relay is not None and items:
-            await relay.send(items)
+            relay.submit(items)
 
 
 def _batch_for(session: AsyncSession) -> _Batch:

@@ -82,16 +82,27 @@ class Relay:
         self.sent += count
         return count
 
-    async def send(self, items: Sequence[tuple[uuid.UUID, str]]) -> int:
-        """Send without blocking the event loop; a failure is logged, never raised (the sweeper re-sends)."""
+    def submit(self, items: Sequence[tuple[uuid.UUID, str]]) -> None:
+        """Fire and forget (the after-commit path): a committing request or job never waits for a network broker.
+        The relay thread sends in submission order; `close()` waits for what is queued."""
+        if self._thread is None:
+            self._send_logged(items)
+        else:
+            self._thread.submit(self._send_logged, list(items))
+
+    def _send_logged(self, items: Sequence[tuple[uuid.UUID, str]]) -> int:
         try:
-            if self._thread is None:
-                return self.send_now(items)
-            return await asyncio.get_running_loop().run_in_executor(self._thread, self.send_now, list(items))
+            return self.send_now(items)
         except Exception as exc:  # the database is the truth: the rows stay pending and will be re-sent
             log.warning("could not send %d job(s) to the broker (they stay pending and will be re-sent): %s",
                         len(items), redact(str(exc)))
             return 0
+
+    async def send(self, items: Sequence[tuple[uuid.UUID, str]]) -> int:
+        """Send and wait (the sweeper); a failure is logged, never raised (the rows are re-sent later)."""
+        if self._thread is None:
+            return self._send_logged(items)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self._send_logged, list(items))
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
         """Run `function(*args)` on the relay's thread (network brokers) or inline (StubBroker)."""
