@@ -151,3 +151,20 @@ async def test_emit_helper_replays_events_for_existing_orders() -> None:
     bodies = [json.loads(body) for _, body in receiver.received]
     assert len(bodies) == 12 and all(h["x-shopify-topic"] == "orders/create" for h, _ in receiver.received)
     assert all(body["line_items"] and body["total_price"] for body in bodies)
+
+
+async def test_bulk_finish_webhook_is_delivered() -> None:
+    receiver = Receiver()
+    store = generate_store(seed=8, orders=30)
+    box, context = await open_sandbox(store, webhook_transport=httpx.ASGITransport(app=receiver.app()),
+                                      webhook_url="http://receiver.test/hooks")
+    try:
+        node = await _run_bulk(box, "{ orders { edges { node { id } } } }")
+        assert await box.services.webhooks.flush(30)
+    finally:
+        await box.client.aclose()
+        await context.__aexit__(None, None, None)
+    finished = [json.loads(b) for h, b in receiver.received if h["x-shopify-topic"] == "bulk_operations/finish"]
+    assert finished == [{"admin_graphql_api_id": node["id"], "completed_at": finished[0]["completed_at"],
+                         "created_at": finished[0]["created_at"], "error_code": None, "status": "completed",
+                         "type": "query"}]

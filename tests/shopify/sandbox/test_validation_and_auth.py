@@ -53,3 +53,19 @@ async def test_versions_fall_forward_and_unknown_versions_are_404(sandbox) -> No
 async def test_healthz_says_sandbox(sandbox) -> None:
     body = (await sandbox.client.get("/healthz")).json()
     assert body["sandbox"] is True and "SANDBOX" in body["notice"] and body["orders"] == 60
+
+
+def test_runs_on_a_real_loopback_port() -> None:
+    import httpx
+
+    from app.shopify.sandbox import generate_store
+    from app.shopify.sandbox.app import create_sandbox_app
+    from app.shopify.sandbox.runner import SandboxServer
+
+    with SandboxServer(create_sandbox_app(generate_store(seed=2, orders=5))) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        health = httpx.get(server.url + "/healthz", timeout=10).json()
+        assert health["orders"] == 5 and health["sandbox"] is True
+        body = httpx.post(server.url + URL, json={"query": "{ orders(first: 10) { nodes { id } } }"},
+                          headers={"X-Shopify-Access-Token": "shpat_sandbox_full_access"}, timeout=30).json()
+        assert len(body["data"]["orders"]["nodes"]) == 5
