@@ -138,8 +138,8 @@ def resolve(inp: ResolverInput) -> Resolution:
     origin_territory = _territory(inp.rules, req.ship_from, req.date)
     if origin_territory is not None:  # e.g. shipped from the Canary Islands: an import into the VAT area
         origin = f"{origin_territory.key[1]}"  # type: ignore[index]
-    ctx = Ctx(inp, inp.rules, req.date, dest, origin, False, [])
-    ctx = Ctx(inp, inp.rules, req.date, dest, origin, _business(ctx), ctx.warnings)
+    warnings: list[str] = []
+    ctx = Ctx(inp, inp.rules, req.date, dest, origin, _business(inp, warnings), warnings)
     goods = [line for line in req.lines if inp.categories[line.id].category not in SERVICE_CATEGORIES
              or _single_purpose(line)]
     goods_ids = {line.id for line in goods}
@@ -189,16 +189,17 @@ def _out_of_scope(inp: ResolverInput, dest: str, territory: DatedRow[Territory])
                                 "are not computed",))
 
 
-def _business(ctx: Ctx) -> bool:
-    customer = ctx.inp.request.customer
+def _business(inp: ResolverInput, warnings: list[str]) -> bool:
+    """True only for a B2B customer whose VAT id passes python-stdnum's offline check; otherwise a warning."""
+    customer = inp.request.customer
     if not customer.is_business:
         return False
     vat_id = customer.vat_id
     if not vat_id:
-        ctx.warnings.append("customer type is B2B but no VAT id was given: treated as B2C")
+        warnings.append("customer type is B2B but no VAT id was given: treated as B2C")
         return False
     if not stdnum_vat.is_valid(vat_id):
-        ctx.warnings.append(f"customer VAT id {vat_id} fails the python-stdnum format/check-digit test "
+        warnings.append(f"customer VAT id {vat_id} fails the python-stdnum format/check-digit test "
                             "(stdnum.eu.vat): treated as B2C")
         return False
     return True
