@@ -175,7 +175,8 @@ class AdminClient:
             await self._http.aclose()
             self._http = None
 
-    def _client(self) -> httpx.AsyncClient:
+    def http_client(self) -> httpx.AsyncClient:
+        """The HTTP client in use (also for downloads such as bulk JSONL, which need no token)."""
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=self.retry.timeout)
         return self._http
@@ -235,7 +236,7 @@ class AdminClient:
 
     async def _post(self, document: Document, variables: Mapping[str, Any]) -> httpx.Response:
         self.stats["requests"] += 1
-        return await self._client().post(
+        return await self.http_client().post(
             self.endpoint,
             json={"query": document.text, "variables": variables, "operationName": document.operation},
             headers={"X-Shopify-Access-Token": self._token, "Content-Type": "application/json",

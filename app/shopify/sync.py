@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.shopify.client import AdminClient, ShopifyReauthRequired
 from app.shopify.models import ShopifySyncState
+from app.shopify.overflow import complete_order
 from app.shopify.throttle import MAX_SINGLE_QUERY_COST
 from app.shops.models import Shop
 
@@ -152,8 +153,6 @@ class PageResult:
 
 
 async def fetch_page(client: AdminClient, query: str, cursor: str | None) -> PageResult:
-    from app.shopify.overflow import complete_order
-
     first = page_size(client, query)
     data = await client.execute("orders_updated_since", {"first": first, "after": cursor, "query": query})
     connection = data["orders"]

@@ -143,7 +143,7 @@ def _continue(ctx: JobContext, shop: Shop, run: ShopifyBulkRun) -> None:
 
 
 async def _ingest(ctx: JobContext, run: ShopifyBulkRun, client: AdminClient) -> None:
-    outcome = await bulk.ingest_slice(ctx.session, client._client(), run, ingest_limits)
+    outcome = await bulk.ingest_slice(ctx.session, client.http_client(), run, ingest_limits)
     if not outcome.finished:
         _hand_over(ctx, run)
 
