@@ -42,6 +42,9 @@ def safe_url(url: str) -> str:
 
 async def open_database(settings: Settings) -> Database:
     """Connect and check that the schema is at the newest migration; a clear error otherwise."""
+    path = settings.sqlite_path
+    if path is not None and not path.exists():
+        raise ConfigurationError(f"database file {path} does not exist: run `taxrecon migrate` first")
     database = Database.from_settings(settings)
     try:
         async with database.engine.connect() as conn:

@@ -35,6 +35,14 @@ def head_revisions() -> set[str]:
 
 def current_revisions(connection: object) -> set[str]:
     """The revisions stamped in the database (run through `AsyncConnection.run_sync`)."""
+    import logging
+
     from alembic.runtime.migration import MigrationContext
 
-    return set(MigrationContext.configure(connection).get_current_heads())  # type: ignore[arg-type]
+    log = logging.getLogger("alembic.runtime.migration")
+    level = log.level
+    log.setLevel(logging.WARNING)  # reading the stamp is not a migration; keep start-up logs quiet
+    try:
+        return set(MigrationContext.configure(connection).get_current_heads())  # type: ignore[arg-type]
+    finally:
+        log.setLevel(level)
