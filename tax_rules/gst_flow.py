@@ -99,7 +99,12 @@ def _import(flow: Flow, line: Line, comp: RateComponent, reasons: list[str]) -> 
     unit = flow.local(flow.inp.amounts.unit_net(line.id, effective if flow.is_registered else ZERO))
     flow.unit_values.append(unit)
     regs = "/".join(profile.registrations)
-    excluded = flow.rules.lvg_excluded(flow.country, line.hs_code, flow.inp.request.date) if lvg else None
+    excluded = None
+    if lvg is not None:
+        key = ("lvg excluded", line.hs_code)
+        if key not in flow.memo:
+            flow.memo[key] = flow.rules.lvg_excluded(flow.country, line.hs_code, flow.inp.request.date)
+        excluded = flow.memo[key]
     if excluded is not None:
         prefix = str(excluded.key[1])  # type: ignore[index]
         reasons.append(cite(excluded, f"HS {prefix} ({excluded.value}) is excluded from the {flow.country} "
