@@ -92,43 +92,53 @@ def _goods(flow: Flow, line: Line) -> LineDecision:
     return _import(flow, line, comp, reasons)
 
 
+def _excluded_from_lvg(flow: Flow, line: Line) -> DatedRow[str] | None:
+    key = ("lvg excluded", line.hs_code)
+    if key not in flow.memo:
+        flow.memo[key] = flow.rules.lvg_excluded(flow.country, line.hs_code, flow.inp.request.date)
+    return flow.memo[key]  # type: ignore[no-any-return]
+
+
+def _low_value(flow: Flow, line: Line, lvg: DatedRow[Regime], unit: Decimal, reasons: list[str]) -> LineDecision | None:
+    """A goods line within the LVG limit: reverse charge (B2B), collected (registered seller) or None (to the border)."""
+    profile = flow.profile
+    regs = "/".join(profile.registrations)
+    test = f"unit value {flow.threshold(unit)} <= {flow.threshold(lvg.value.threshold)}"
+    if flow.inp.request.customer.is_business and profile.b2b_reverse_charge:
+        return flow.decision(line, Scheme.REVERSE_CHARGE, (), False, reasons + [cite(
+            lvg, f"REVERSE_CHARGE: {test}, sold to a business: the registered business customer accounts for "
+            f"{profile.tax_name}, the supplier charges none")])
+    if flow.is_registered and profile.lvg_scheme is not None:
+        scheme = profile.lvg_scheme
+        lvg_comp, lvg_words = flow.rate(line, "lvg")
+        key = ("lvg words", scheme)
+        if key not in flow.memo:
+            flow.memo[key] = cite(lvg, f"{scheme.value}: goods at or below {flow.threshold(lvg.value.threshold)} "
+                                  f"per item sold by a seller holding {regs} carry {profile.tax_name} collected at "
+                                  "checkout")
+        return flow.decision(line, scheme, (lvg_comp,), True,
+                             [lvg_words, flow.memo[key], f"{scheme.value}: {test}, collected at checkout"])
+    reasons.append(cite(lvg, f"{test}, but the seller holds no {regs} registration: nothing collected at checkout"))
+    flow.warnings.append(f"the seller is not registered for {flow.country} low-value goods ({regs}); "
+                         f"{profile.registration_hint}")
+    return None
+
+
 def _import(flow: Flow, line: Line, comp: RateComponent, reasons: list[str]) -> LineDecision:
     profile = flow.profile
     lvg = flow.regime("lvg") if profile.lvg_scheme else None
     effective = comp.rate * comp.base_fraction
     unit = flow.local(flow.inp.amounts.unit_net(line.id, effective if flow.is_registered else ZERO))
     flow.unit_values.append(unit)
-    regs = "/".join(profile.registrations)
-    excluded = None
-    if lvg is not None:
-        key = ("lvg excluded", line.hs_code)
-        if key not in flow.memo:
-            flow.memo[key] = flow.rules.lvg_excluded(flow.country, line.hs_code, flow.inp.request.date)
-        excluded = flow.memo[key]
+    excluded = _excluded_from_lvg(flow, line) if lvg is not None else None
     if excluded is not None:
         prefix = str(excluded.key[1])  # type: ignore[index]
         reasons.append(cite(excluded, f"HS {prefix} ({excluded.value}) is excluded from the {flow.country} "
                             "low-value-goods regime: taxed at the border"))
     elif lvg is not None and unit <= lvg.value.threshold:
-        test = f"unit value {flow.threshold(unit)} <= {flow.threshold(lvg.value.threshold)}"
-        if flow.inp.request.customer.is_business and profile.b2b_reverse_charge:
-            return flow.decision(line, Scheme.REVERSE_CHARGE, (), False, reasons + [cite(
-                lvg, f"REVERSE_CHARGE: {test}, sold to a business: the registered business customer accounts for "
-                f"{profile.tax_name}, the supplier charges none")])
-        if flow.is_registered and profile.lvg_scheme is not None:
-            scheme = profile.lvg_scheme
-            lvg_comp, lvg_words = flow.rate(line, "lvg")
-            key = ("lvg words", scheme)
-            if key not in flow.memo:
-                flow.memo[key] = cite(lvg, f"{scheme.value}: goods at or below "
-                                      f"{flow.threshold(lvg.value.threshold)} per item sold by a seller holding {regs}"
-                                      f" carry {profile.tax_name} collected at checkout")
-            return flow.decision(line, scheme, (lvg_comp,), True,
-                                 [lvg_words, flow.memo[key], f"{scheme.value}: {test}, collected at checkout"])
-        reasons.append(cite(lvg, f"{test}, but the seller holds no {regs} registration: nothing collected at "
-                       "checkout"))
-        flow.warnings.append(f"the seller is not registered for {flow.country} low-value goods ({regs}); "
-                             f"{profile.registration_hint}")
+        decided = _low_value(flow, line, lvg, unit, reasons)
+        if decided is not None:
+            return decided
     elif lvg is not None:
         reasons.append(cite(lvg, f"unit value {flow.threshold(unit)} > {flow.threshold(lvg.value.threshold)}: "
                         "above the low-value-goods limit, taxed at the border"))
@@ -160,8 +170,9 @@ def _digital(flow: Flow, line: Line) -> LineDecision:
     if not holds:
         flow.warnings.append(f"line {line.id}: the seller owes {flow.country} {profile.tax_name} on B2C digital "
                              f"services but holds no {regs} registration; {profile.registration_hint or 'register'}")
+    who = "the seller" if inp.request.seller.established == flow.country else "the non-resident supplier"
     return flow.decision(line, Scheme.DOMESTIC, (comp,), True, [rate_words, regime_words,
-                         f"DOMESTIC: the non-resident supplier charges {flow.country} {profile.tax_name} itself"
+                         f"DOMESTIC: {who} charges {flow.country} {profile.tax_name} itself"
                          + ("" if holds else f" (it must register: {regs})")])
 
 
