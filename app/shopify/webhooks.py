@@ -3,42 +3,35 @@
 Order of checks (each failure stores nothing): body over `webhook_max_bytes` → 413 (Content-Length first, then the
 bytes actually read, so a lying or chunked request is cut off too); no topic header → 400; unknown shop → 404;
 missing or wrong HMAC → 401 (base64 HMAC-SHA256 of the raw body with the shop's webhook secret, compared in
-constant time); not a JSON object → 400. Then the raw event and its outbox row are written in one transaction;
-`(shop, X-Shopify-Event-Id)` is unique, so a redelivery answers 200 "already received" and enqueues nothing.
+constant time); not a JSON object → 400. Then the raw event and its outbox row are written in one transaction
+(group-committed with concurrent deliveries, see `app.shopify.event_store`); `(shop, X-Shopify-Event-Id)` is unique,
+so a redelivery answers 200 "already received" and enqueues nothing.
 Topics we do not act on are stored as `ignored` with a log line and no job. Shopify wants a 2xx within 5 s: the
 handler does one shop lookup and one short transaction, nothing else.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from app.db import utcnow
-from app.jobs import enqueue
-from app.shopify.events import WebhookEvent
+from app.shopify.event_store import writer_for
 from app.shopify.mapping.common import parse_body, parse_dt
 from app.shops.service import get_shop_by_domain, shop_webhook_secret
 
 log = logging.getLogger(__name__)
 
-INGEST_JOB = "shopify.ingest_event"
 HANDLED_TOPICS = frozenset({
     "orders/create", "orders/updated", "orders/paid", "orders/cancelled", "orders/fulfilled",
     "orders/partially_fulfilled", "orders/edited", "orders/delete", "refunds/create", "fulfillments/create",
@@ -164,29 +157,12 @@ async def _store(request: Request, shop_id: uuid.UUID, topic: str, body: bytes, 
         "status": "received" if handled else "ignored", "validation_issues": issues,
         "outcome": None if handled else f"topic {topic!r} is not handled",
     }
-    async with _sqlite_write_turn(request.app.state):
-        async with request.app.state.database.unit_of_work() as session:
-            stored = await _insert_once(session, values)
-            if stored and handled:
-                enqueue(session, INGEST_JOB, {"webhook_event_id": str(row_id)})
+    stored = await writer_for(request.app.state).store(values, handled=handled)
     if not stored:
         return JSONResponse({"status": "already received", "event_id": event_id})
     if not handled:
         log.info("shopify webhook topic %s stored and ignored (shop %s, event %s)", topic, shop_id, event_id)
     return JSONResponse({"status": "stored" if handled else "ignored", "event_id": event_id})
-
-
-async def _insert_once(session: Any, values: dict[str, Any]) -> bool:
-    """INSERT … ON CONFLICT (shop_id, event_id) DO NOTHING; True when this call stored the event."""
-    table = WebhookEvent.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        await session.execute(insert(table).values(**values))
-        return True
-    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=["shop_id", "event_id"])
-    result = await session.execute(stmt.returning(table.c.id))
-    return result.first() is not None
 
 
 class ShopCache:
@@ -222,21 +198,6 @@ def _shop_cache(state: Any) -> ShopCache:
         cache = ShopCache()
         state.webhook_shop_cache = cache
     return cache
-
-
-@asynccontextmanager
-async def _sqlite_write_turn(state: Any) -> AsyncIterator[None]:
-    """On SQLite, concurrent requests of this process take turns to write (an asyncio queue) instead of meeting in
-    SQLite's busy handler, whose sleep-and-retry backoff turns a short wait into tens of milliseconds of latency."""
-    if not state.settings.is_sqlite:
-        yield
-        return
-    lock = getattr(state, "webhook_write_lock", None)
-    if lock is None:
-        lock = asyncio.Lock()
-        state.webhook_write_lock = lock
-    async with lock:
-        yield
 
 
 def routes() -> list[Route]:

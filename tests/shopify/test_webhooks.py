@@ -220,3 +220,17 @@ async def test_wrongly_typed_body_is_invalid_and_leaves_nothing_half_written(int
     assert outcome.startswith("cannot map the body: ")
     assert (await events(db))[0].status == "invalid"
     assert await count(db, Order, shop_id) == 0 and await count(db, Refund, shop_id) == 0
+
+
+async def test_concurrent_deliveries_group_commit_and_dedupe_within_a_batch(intake, db) -> None:
+    import asyncio
+
+    http, _ = intake
+    bodies = [({"id": n, "updated_at": "2026-11-02T10:00:00Z"}, f"evt-{n % 10}") for n in range(40)]
+    responses = await asyncio.gather(*(deliver(http, DOMAIN, "orders/updated", body, event_id)
+                                       for body, event_id in bodies))
+    statuses = [r.json()["status"] for r in responses]
+    assert all(r.status_code == 200 for r in responses)
+    assert (statuses.count("stored"), statuses.count("already received")) == (10, 30)
+    assert sorted(e.event_id for e in await events(db)) == sorted(f"evt-{n}" for n in range(10))
+    assert await outbox_count(db, "shopify.ingest_event") == 10
