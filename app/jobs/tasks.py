@@ -8,7 +8,11 @@ dead letters), so operators and tests can check every path with the real machine
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs.models import JobProbeResult
 from app.jobs.registry import JobContext, job
@@ -38,4 +42,12 @@ async def probe(ctx: JobContext, payload: dict[str, Any]) -> None:
         await asyncio.sleep(sleep_ms / 1000)
     if ctx.attempt <= fail_attempts:
         raise ProbeFailure(f"failure injected on attempt {ctx.attempt} of {fail_attempts}")
-    ctx.session.add(JobProbeResult(outbox_id=ctx.message_id, run_id=run_id, attempt=ctx.attempt))
+    await record_probe_effect(ctx.session, outbox_id=ctx.message_id, run_id=run_id, attempt=ctx.attempt)
+
+
+_INSERT_RESULT = insert(JobProbeResult.__table__)
+
+
+async def record_probe_effect(session: AsyncSession, *, outbox_id: uuid.UUID, run_id: str, attempt: int) -> None:
+    """The probe's effect: one row (a Core INSERT; the ORM unit of work would double the cost of a tiny job)."""
+    await session.execute(_INSERT_RESULT, {"outbox_id": outbox_id, "run_id": run_id, "attempt": attempt})
