@@ -188,9 +188,10 @@ async def upsert_refund(session: AsyncSession, shop_id: uuid.UUID, record: Refun
 
 
 async def upsert_transaction(session: AsyncSession, shop_id: uuid.UUID, record: TransactionRecord, *,
-                             source: str | None = None) -> UpsertResult:
+                             observed_at: datetime | None = None, source: str | None = None) -> UpsertResult:
+    """A transaction; its version is `observed_at` when given (a status read later must win), else its own time."""
     return await _apply(session, Transaction, shop_id=shop_id, kind=record.resource, shopify_id=record.shopify_id,
-                        version_at=record.version_at, record=record, values=rows.transaction_values(record),
+                        version_at=observed_at or record.version_at, record=record, values=rows.transaction_values(record),
                         children=[], source=source)
 
 
@@ -242,7 +243,9 @@ async def upsert_return(session: AsyncSession, shop_id: uuid.UUID, record: Retur
 
 
 async def upsert_payout(session: AsyncSession, shop_id: uuid.UUID, record: PayoutRecord, *,
-                        source: str | None = None) -> UpsertResult:
+                        observed_at: datetime | None = None, source: str | None = None) -> UpsertResult:
+    """A payout. Its status moves (scheduled → in_transit → paid) while `issued_at` stays: pass `observed_at` (when
+    it was read from Shopify) so that a later read wins; without it, equal versions are settled by content hash."""
     currency = record.net.currency if record.net else None
     summary = dict(record.summary)
     values: dict[str, Any] = {"status": record.status, "issued_at": record.issued_at, "currency": currency,
@@ -251,13 +254,13 @@ async def upsert_payout(session: AsyncSession, shop_id: uuid.UUID, record: Payou
     for name in PAYOUT_SUMMARY_FIELDS:
         amount = summary.get(name)
         values[f"{name}_minor"] = rows.to_minor(amount, currency) if amount is not None else None
-    # a payout's status moves (scheduled → in_transit → paid) without a timestamp: the content decides, see decide()
     return await _apply(session, Payout, shop_id=shop_id, kind="payout", shopify_id=record.shopify_id,
-                        version_at=record.version_at, record=record, values=values, children=[], source=source)
+                        version_at=observed_at or record.version_at, record=record, values=values, children=[], source=source)
 
 
 async def upsert_balance_transaction(session: AsyncSession, shop_id: uuid.UUID, record: BalanceTransactionRecord, *,
-                                     source: str | None = None) -> UpsertResult:
+                                     observed_at: datetime | None = None, source: str | None = None) -> UpsertResult:
+    """A balance transaction; `observed_at` versions it like a payout (its payout status moves, its date does not)."""
     values = {
         "type": record.type, "test": record.test, "payout_gid": record.payout_id,
         "payout_status": record.payout_status, "currency": record.amount.currency if record.amount else None,
@@ -268,7 +271,7 @@ async def upsert_balance_transaction(session: AsyncSession, shop_id: uuid.UUID, 
         "adjustment_reason": record.adjustment_reason, "validation_issues": list(record.validation_issues),
     }
     return await _apply(session, BalanceTransaction, shop_id=shop_id, kind="balance_transaction",
-                        shopify_id=record.shopify_id, version_at=record.version_at, record=record, values=values,
+                        shopify_id=record.shopify_id, version_at=observed_at or record.version_at, record=record, values=values,
                         children=[], source=source)
 
 

@@ -205,3 +205,17 @@ async def test_the_same_shopify_id_in_two_shops_is_two_rows(db, settings) -> Non
         notes = (await session.scalars(select(Order.note).order_by(Order.note))).all()
     assert list(notes) == ["b", None] or list(notes) == [None, "b"]
     assert await count(db, LineItem, shop_a) == 2 and await count(db, LineItem, shop_b) == 2
+
+
+async def test_payout_status_read_later_wins_when_observed_at_is_given(db, settings) -> None:
+    shop = await add_shop(db, settings, "us-shop.myshopify.com")
+    scheduled = payout_from_rest(fixture("spa-rest-payouts.json")["payouts"][0])
+    paid = replace(scheduled, status="paid")
+    first_read = scheduled.issued_at + timedelta(days=1)
+    async with db.unit_of_work() as session:
+        await service.upsert_payout(session, shop, paid, observed_at=first_read + timedelta(days=1))
+    async with db.unit_of_work() as session:  # an older read arriving late does not undo "paid"
+        result = await service.upsert_payout(session, shop, scheduled, observed_at=first_read)
+    assert result.status == "stale"
+    async with db.sessionmaker() as session:
+        assert await session.scalar(select(Payout.status).where(Payout.shop_id == shop)) == "paid"
