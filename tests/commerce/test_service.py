@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import event, select
 
-from app.commerce import service
+from app.commerce import audit, service
 from app.commerce.models import (
     BalanceTransaction, LineItem, Order, Payout, Refund, RefundLine, Return, ReturnLine, ShippingLine, StaleCounter,
     StaleDelivery, TaxLine, Transaction,
@@ -78,6 +78,11 @@ async def test_older_version_is_counted_stale_and_not_applied(db, settings) -> N
                                                                         StaleCounter.kind == "order"))
         stale = (await session.scalars(select(StaleDelivery).where(StaleDelivery.shop_id == shop))).all()
     assert note is None and counter == 2 and len(stale) == 2
+    async with db.sessionmaker() as session:
+        assert await audit.stale_counts(session, shop) == {"order": 2}
+        shown = await audit.stale_events(session, shop)
+    assert [(e["kind"], e["record_kind"], e["shopify_id"]) for e in shown] == [
+        ("STALE_EVENT", "order", record.shopify_id)] * 2
     assert stale[0].source == "webhook:e-old" and stale[0].incoming_version_at == older.updated_at
     assert stale[0].stored_version_at == record.updated_at
 
