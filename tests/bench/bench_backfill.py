@@ -20,7 +20,11 @@ import tracemalloc
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import socket
+import threading
+
 import httpx
+import uvicorn
 
 from app.config import Settings
 from app.db import Database
@@ -73,8 +77,8 @@ async def measured():
             tracemalloc.stop()
 
 
-async def produce(store, http: httpx.AsyncClient) -> dict:
-    client = AdminClient(store.profile.domain, BASE, next(iter(store.tokens)), "2026-10", http=http)
+async def produce(store, http: httpx.AsyncClient, base: str = BASE) -> dict:
+    client = AdminClient(store.profile.domain, base, next(iter(store.tokens)), "2026-10", http=http)
     operation = await bulk.start_operation(client)
     while True:
         operation = await bulk.poll_operation(client, operation["id"])
@@ -129,17 +133,47 @@ async def ours(database_url: str, http: httpx.AsyncClient, operation: dict, doma
         await database.dispose()
 
 
+class LoopbackSandbox:
+    """The sandbox served by uvicorn on a loopback port in a thread: httpx streams from a socket, whereas its
+    ASGITransport collects a whole response body in memory (which would hide or fake the memory figures)."""
+
+    def __init__(self, app) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the sandbox did not start")
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
 async def bench(size: int, database: str) -> None:
     store = generate_store(seed=size, orders=size, plan="plus")
     app = create_sandbox_app(store)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE, timeout=600) as http:
-        started = time.perf_counter()
-        operation = await produce(store, http)
-        produced = time.perf_counter() - started
-        n0, t0, m0 = await baseline(http, operation["url"])
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}" if database == "sqlite" else database
-            n1, t1, m1 = await ours(url, http, operation, store.profile.domain)
+    with LoopbackSandbox(app) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=600) as http:
+            await _bench(size, database, store, http, base)
+
+
+async def _bench(size: int, database: str, store, http: httpx.AsyncClient, base: str) -> None:
+    started = time.perf_counter()
+    operation = await produce(store, http, base)
+    produced = time.perf_counter() - started
+    n0, t0, m0 = await baseline(http, operation["url"])
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}" if database == "sqlite" else database
+        n1, t1, m1 = await ours(url, http, operation, store.profile.domain)
     print(f"{size:>6} orders | sandbox wrote JSONL in {produced:6.1f}s ({operation.get('fileSize')} bytes) | "
           f"baseline join: {n0 / t0:8.0f} orders/s, peak {m0 / 2**20:6.1f} MiB | "
           f"backfill: {n1 / t1:7.0f} orders/s, peak {m1 / 2**20:6.1f} MiB | stored {n1}/{size}", flush=True)
