@@ -112,18 +112,31 @@ def _drop_batch_on_rollback(session: Session) -> None:
 
 
 @event.listens_for(Session, "before_flush")
-def _insert_keyed_messages(session: Session, _context: Any, _instances: Any) -> None:
-    """Keyed messages bypass the unit of work: INSERT … ON CONFLICT DO NOTHING, else adopt the open row's id."""
-    keyed = [o for o in session.new if isinstance(o, OutboxMessage) and o.dedupe_key is not None]
-    for message in keyed:
+def _insert_outbox_messages(session: Session, _context: Any, _instances: Any) -> None:
+    """Outbox rows bypass the ORM unit of work (they are written once and never updated through it): unkeyed ones
+    in one multi-row INSERT, keyed ones with INSERT … ON CONFLICT DO NOTHING, else adopting the open row's id.
+    The objects returned by `enqueue` stay usable (id, name, payload) but are not attached to the session."""
+    messages = [o for o in session.new if isinstance(o, OutboxMessage)]
+    if not messages:
+        return
+    for message in messages:
         session.expunge(message)
-        _insert_or_adopt(session, message)
+    plain = [_row_values(m) for m in messages if m.dedupe_key is None]
+    if plain:
+        session.connection().execute(_TABLE.insert(), plain)
+    for message in messages:
+        if message.dedupe_key is not None:
+            _insert_or_adopt(session, message)
+
+
+def _row_values(message: OutboxMessage) -> dict[str, Any]:
+    return {c.name: getattr(message, c.key) for c in _TABLE.columns}
 
 
 def _insert_or_adopt(session: Session, message: OutboxMessage) -> None:
     conn = session.connection()
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    values = {c.name: getattr(message, c.key) for c in _TABLE.columns}
+    values = _row_values(message)
     for _ in range(3):
         statement = insert(_TABLE).values(**values).on_conflict_do_nothing(
             index_elements=["name", "dedupe_key"], index_where=text(_KEY_PREDICATE)
