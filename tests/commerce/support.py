@@ -66,16 +66,18 @@ async def deliver(http: httpx.AsyncClient, domain: str, topic: str, body: bytes 
     return await http.post("/webhooks/shopify", content=raw, headers=headers(domain, topic, raw, event_id, **kwargs))
 
 
-async def ingest_pending(db: Database, shop_id: uuid.UUID) -> list[str]:
-    """Run the ingest for every received event of the shop, in arrival order; each in its own transaction."""
+async def ingest_pending(db: Database, shop_id: uuid.UUID, *, per_transaction: int = 1) -> list[str]:
+    """Run the ingest for every received event of the shop, in arrival order (`per_transaction` events share one
+    transaction; the job runs one per transaction, which tests that only care about order may batch)."""
     async with db.sessionmaker() as session:
         ids = list((await session.scalars(select(WebhookEvent.id).where(
             WebhookEvent.shop_id == shop_id, WebhookEvent.status == "received")
             .order_by(WebhookEvent.received_at))).all())
     outcomes = []
-    for event_id in ids:
+    for start in range(0, len(ids), per_transaction):
         async with db.unit_of_work() as session:
-            outcomes.append(await ingest_event(session, event_id))
+            for event_id in ids[start:start + per_transaction]:
+                outcomes.append(await ingest_event(session, event_id))
     return outcomes
 
 
