@@ -95,7 +95,9 @@ async def sync_shop(ctx: JobContext, payload: dict[str, Any]) -> None:
                 state.last_sync_started_at = utcnow()
                 state.last_sync_error = None
                 state.last_sync_orders = 0
-                await sync.ensure_webhooks(client, ctx.settings)
+                scopes = await client.granted_scopes()
+                shop.granted_scopes = scopes
+                await sync.ensure_webhooks(client, ctx.settings, set(scopes))
                 state.webhooks_checked_at = utcnow()
                 start = sync.window_start(state, sync.parse_iso(payload.get("since")))
                 payload = {**payload, "window_start": start.isoformat() if start else None, "started": True}

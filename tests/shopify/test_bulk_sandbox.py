@@ -126,3 +126,38 @@ async def test_broken_download_resumes_where_it_stopped(db, settings, monkeypatc
     orders, total, _ = await db_totals(db, bound.shop_id)
     assert (orders, total) == store_totals(store)
     assert run.orders_unchanged == 0  # resumed after the committed part, not re-read from the start
+
+
+async def test_completion_by_the_bulk_operations_finish_webhook(db, settings) -> None:
+    """Without any polling job left, the bulk_operations/finish job (enqueued by webhook intake) ingests the file."""
+    import asyncio
+
+    from sqlalchemy import delete
+
+    from app.jobs import enqueue
+    from app.jobs.models import OutboxMessage
+
+    store = generate_store(seed=33, orders=60, plan="plus")
+    app = sandbox_app(store)
+    use_sandbox(app)
+    bound = await bind_shop(db, settings, store, app)
+    async with db.unit_of_work() as session:
+        await start_backfill(session, await session.get(Shop, bound.shop_id))
+    assert await run_jobs(db, settings, limit=1) == ["shopify.backfill_shop"]  # started the operation
+    async with db.unit_of_work() as session:  # rely on the webhook alone
+        await session.execute(delete(OutboxMessage).where(OutboxMessage.status == "pending"))
+        run = (await session.execute(select(ShopifyBulkRun))).scalar_one()
+    operation = store.bulk_operations[run.operation_id]
+    for _ in range(600):
+        if operation.status not in ("CREATED", "RUNNING"):
+            break
+        await asyncio.sleep(0.05)
+    async with db.unit_of_work() as session:
+        enqueue(session, "shopify.bulk_finished", {"shop_id": str(bound.shop_id),
+                                                   "admin_graphql_api_id": run.operation_id,
+                                                   "status": "completed"})
+    await run_jobs(db, settings)
+    async with db.sessionmaker() as session:
+        run = (await session.execute(select(ShopifyBulkRun))).scalar_one()
+    assert run.status == "done" and run.roots_committed == 60
+    assert await count(db, Order, Order.shop_id == bound.shop_id) == 60
