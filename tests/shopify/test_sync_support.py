@@ -34,10 +34,10 @@ class Bound:
     box: SecretBox
 
 
-def sandbox_app(store: Any) -> Any:
+def sandbox_app(store: Any, **kwargs: Any) -> Any:
     from app.shopify.sandbox.app import create_sandbox_app
 
-    return create_sandbox_app(store)
+    return create_sandbox_app(store, **kwargs)
 
 
 def use_sandbox(app: Any) -> None:
