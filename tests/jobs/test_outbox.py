@@ -112,3 +112,34 @@ async def test_job_status_counts_and_details(db: Database) -> None:
         "total": 3, "pending": 1, "done": 1, "dead": 0, "missing": 1, "finished": False}
     assert [(j["id"], j["status"]) for j in status["jobs"]] == [
         (str(a.id), "done"), (str(b.id), "pending"), (str(missing), "missing")]
+
+
+async def test_dedupe_key_holds_between_concurrent_transactions(db: Database) -> None:
+    import asyncio
+
+    first_written = asyncio.Event()
+    release_first = asyncio.Event()
+
+    async def first() -> uuid.UUID:
+        async with db.unit_of_work() as session:
+            message = enqueue(session, "jobs.probe", PROBE, key="race")
+            await session.flush()  # the row exists, uncommitted
+            first_written.set()
+            await release_first.wait()
+        return message.id
+
+    async def second() -> tuple[uuid.UUID, bool]:
+        await first_written.wait()
+        async with db.unit_of_work() as session:
+            message = enqueue(session, "jobs.probe", PROBE, key="race")
+            await session.flush()  # waits for the first transaction, then finds its row
+        return message.id, message.deduplicated
+
+    first_task, second_task = asyncio.create_task(first()), asyncio.create_task(second())
+    await first_written.wait()
+    await asyncio.sleep(0.3)  # the second transaction is now blocked on the first one's row
+    release_first.set()
+    first_id, (second_id, deduplicated) = await first_task, await second_task
+
+    assert (second_id, deduplicated) == (first_id, True)
+    assert await count_outbox(db) == 1
