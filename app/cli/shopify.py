@@ -21,7 +21,7 @@ from app.cli.common import fail, handle_errors, load_settings, print_json, run
 from app.cli.shops import cli_database
 from app.config import Settings
 from app.db import Database
-from app.errors import InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.shopify.models import ShopifyBulkRun, ShopifySyncState
 
 WAIT_TIMEOUT = 6 * 3600.0
@@ -35,6 +35,12 @@ async def _shop(database: Database, domain: str):
     if shop is None:
         raise NotFound(f"unknown shop {domain}: add it with `taxrecon shops add --domain {domain}`")
     return shop
+
+
+def _usable(shop) -> None:
+    if shop.needs_reauth:
+        raise Conflict(f"{shop.domain} needs re-authorisation ({shop.reauth_reason or 'token rejected'}); "
+                       "re-authorise the app and store the shop's new access token first")
 
 
 async def _pending(database: Database, name: str, key: str) -> tuple[int, str | None]:
@@ -78,6 +84,7 @@ async def _sync(settings: Settings, domain: str, since: str | None, wait: bool) 
         raise InvalidInput(f"--since must be an ISO date-time such as 2026-11-01T00:00:00Z, not {since!r}") from None
     async with cli_database(settings) as database:
         shop = await _shop(database, domain)
+        _usable(shop)
         requested = time.time()
 
         async def start(session):
@@ -114,6 +121,7 @@ async def _backfill(settings: Settings, domain: str, wait: bool) -> dict[str, An
 
     async with cli_database(settings) as database:
         shop = await _shop(database, domain)
+        _usable(shop)
 
         async def start(session):
             return await start_backfill(session, shop)

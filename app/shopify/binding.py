@@ -39,8 +39,7 @@ WRITE_SCOPES = {
     "fulfilment status and tracking": ("write_merchant_managed_fulfillment_orders",
                                        "write_assigned_fulfillment_orders", "write_third_party_fulfillment_orders"),
 }
-FIX_REAUTH = ("re-authorise the app for this shop and store the new token "
-              "(taxrecon shops add --domain D --access-token T)")
+FIX_REAUTH = "re-authorise the app in Shopify and store the shop's new access token in taxrecon"
 
 
 @dataclass
