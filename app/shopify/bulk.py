@@ -99,8 +99,10 @@ async def active_run(session: AsyncSession, shop_id: uuid.UUID) -> ShopifyBulkRu
 
 @dataclass
 class SliceLimits:
+    """One job's share of a file: short enough that on SQLite (one writer) webhook intake is never held up long."""
+
     max_orders: int = 20_000
-    max_seconds: float = 10.0
+    max_seconds: float = 5.0
 
 
 @dataclass
