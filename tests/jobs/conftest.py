@@ -3,6 +3,7 @@ database, with fast retries and short leases."""
 
 from __future__ import annotations
 
+import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -25,6 +26,13 @@ FAST_JOBS = {
 }
 
 StartRuntime = Callable[..., Awaitable[JobRuntime]]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (it was free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

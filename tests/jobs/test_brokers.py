@@ -13,7 +13,7 @@ from app.errors import ConfigurationError
 from app.jobs import JobRuntime
 from app.jobs.probe import run_probe
 from tests.conftest import make_settings, require_service
-from tests.jobs.conftest import StartRuntime, dead_letters
+from tests.jobs.conftest import StartRuntime, closed_port, dead_letters
 
 pytestmark = pytest.mark.services
 
@@ -76,20 +76,21 @@ async def test_rabbitmq_pipeline_confirms_delivery_and_runs(db: Database, start_
 @pytest.mark.parametrize(
     ("broker_url", "shown"),
     [
-        ("redis://:hunter2-secret@127.0.0.1:1/0", "redis://:***@127.0.0.1:1/0"),
-        ("amqp://guest:hunter2-secret@127.0.0.1:1/%2F", "amqp://guest:***@127.0.0.1:1/%2F"),
+        ("redis://:hunter2-secret@127.0.0.1:{port}/0", "redis://:***@127.0.0.1:{port}/0"),
+        ("amqp://guest:hunter2-secret@127.0.0.1:{port}/%2F", "amqp://guest:***@127.0.0.1:{port}/%2F"),
     ],
     ids=["redis_case", "amqp_case"],
 )
 async def test_unreachable_broker_is_a_clear_error_without_the_password(database_url: str, db: Database,
                                                                        broker_url: str, shown: str) -> None:
-    runtime = JobRuntime.from_settings(make_settings(database_url, broker_url=broker_url), db)
+    port = closed_port()
+    runtime = JobRuntime.from_settings(make_settings(database_url, broker_url=broker_url.format(port=port)), db)
 
     with pytest.raises(ConfigurationError) as caught:
         await runtime.start(embedded_worker=False)
 
     assert caught.value.code == "BROKER_UNREACHABLE"
-    assert caught.value.message.startswith(f"the broker at {shown} is unreachable")
+    assert caught.value.message.startswith(f"the broker at {shown.format(port=port)} is unreachable (")
     assert "hunter2" not in caught.value.message
     with pytest.raises(ConfigurationError):
         await runtime.ping()
