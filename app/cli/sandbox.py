@@ -25,9 +25,15 @@ def sandbox(
     kind: str = typer.Option("eu", help="eu: EUR, taxes included | us: USD, taxes excluded."),
     auto_fulfill: str = typer.Option("GIFT_CARDS", help="After payment, auto-fulfil ALL | GIFT_CARDS | NONE."),
     host: str = typer.Option("127.0.0.1", help="Interface (loopback only by default)."),
+    webhook_duplicates: float = typer.Option(0.0, min=0.0, max=1.0, help="Share of webhook deliveries sent twice."),
+    webhook_shuffle: bool = typer.Option(False, help="Deliver webhooks in shuffled order."),
+    fail_every: int = typer.Option(None, min=1, help="Fault injection: every Nth GraphQL request answers 503."),
+    throttle_as_429: bool = typer.Option(False, help="An empty cost bucket answers 429 + Retry-After."),
 ) -> None:
     from app.shopify.sandbox import generate_store
     from app.shopify.sandbox.app import create_sandbox_app
+    from app.shopify.sandbox.faults import FaultPlan
+    from app.shopify.sandbox.webhooks import WebhookOptions
     from app.shopify.sandbox.runner import free_socket
     from app.shopify.schema import SCHEMA_VERSION
 
@@ -42,7 +48,9 @@ def sandbox(
         sock = free_socket(host, port)
     except OSError as exc:
         fail(f"cannot listen on {host}:{port}: {exc.strerror}")
-    app = create_sandbox_app(store, webhook_url=webhook_url)
+    app = create_sandbox_app(store, webhook_url=webhook_url,
+                             faults=FaultPlan(fail_every=fail_every, throttle_as_429=throttle_as_429),
+                             webhook_options=WebhookOptions(duplicate_rate=webhook_duplicates, shuffle=webhook_shuffle))
     url = f"http://{host}:{port}"
     full, read_only = list(store.tokens)
     typer.echo(f"taxrecon SANDBOX Shopify store (not Shopify) for {shop}: {orders} orders, seed {seed}, "

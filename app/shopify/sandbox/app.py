@@ -24,7 +24,7 @@ from decimal import Decimal
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from app.shopify.sandbox import helpers
@@ -55,6 +55,11 @@ class SandboxServices:
 def _json(data, status: int = 200, headers: dict | None = None) -> Response:
     body = json.dumps(data, separators=(",", ":"), default=lambda o: gql_amount(o) if isinstance(o, Decimal) else str(o))
     return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def _throttled(result: dict) -> bool:
+    errors = result.get("errors") or []
+    return bool(errors) and errors[0].get("extensions", {}).get("code") == "THROTTLED"
 
 
 def resolve_version(requested: str) -> str | None:
@@ -110,7 +115,14 @@ def create_sandbox_app(store, *, plan: str | None = None, faults: FaultPlan | No
             return _json({"errors": "Bad Request: the body must be a JSON object with a `query`"}, 400)
         base_url = str(request.base_url).rstrip("/")
         result = await run_in_threadpool(services.executor.run, grant, body, version, base_url)
-        return _json(result, 200, {"X-Shopify-API-Version": version, "X-Sandbox": "taxrecon"})
+        headers = {"X-Shopify-API-Version": version, "X-Sandbox": "taxrecon"}
+        if faults.throttle_as_429 and _throttled(result):
+            status = result["extensions"]["cost"]["throttleStatus"]
+            wait = (result["extensions"]["cost"]["requestedQueryCost"] - status["currentlyAvailable"]) / status[
+                "restoreRate"]
+            headers["Retry-After"] = f"{max(wait, 0.1):.1f}"
+            return _json({"errors": "Throttled"}, 429, headers)
+        return _json(result, 200, headers)
 
     async def healthz(request: Request) -> Response:
         return _json({"status": "ok", "sandbox": True, "notice": SANDBOX_NOTICE, "shop": store.profile.domain,

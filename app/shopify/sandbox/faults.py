@@ -1,4 +1,5 @@
-"""Fault injection for tests: 5xx every Nth request, 429 with Retry-After every Nth, bulk failure after N objects."""
+"""Fault injection for tests: 5xx every Nth request, 429 with Retry-After every Nth (or whenever the bucket is empty),
+bulk failure after N objects."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ class FaultPlan:
     throttle_every: int | None = None      # every Nth GraphQL request answers 429 with Retry-After
     retry_after: float = 1.0
     bulk_fail_after: int | None = None     # a bulk operation fails once it would write more objects than this
+    throttle_as_429: bool = False          # an empty bucket answers HTTP 429 + Retry-After instead of THROTTLED/200
     requests: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -30,7 +32,8 @@ class FaultPlan:
         return None
 
     def update(self, values: dict) -> None:
-        allowed = {"fail_every", "server_error_status", "throttle_every", "retry_after", "bulk_fail_after"}
+        allowed = {"fail_every", "server_error_status", "throttle_every", "retry_after", "bulk_fail_after",
+                   "throttle_as_429"}
         unknown = set(values) - allowed
         if unknown:
             raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")

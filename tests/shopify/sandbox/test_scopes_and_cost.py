@@ -99,3 +99,16 @@ async def test_injected_5xx_and_429(sandbox) -> None:
                         (429, "2")]
     sandbox.services.faults.update({"fail_every": None, "throttle_every": None})
     assert (await sandbox.client.post(URL, json={"query": "{ shop { name } }"}, headers=headers)).status_code == 200
+
+
+async def test_empty_bucket_can_answer_429_with_retry_after(sandbox) -> None:
+    sandbox.services.faults.update({"throttle_as_429": True})
+    bucket = sandbox.services.executor.bucket(FULL)
+    assert bucket.try_take(bucket.status()["currentlyAvailable"] - 5)
+    response = await sandbox.client.post(URL, json={"query": "{ orders(first: 250) { nodes { id } } }"},
+                                         headers={"X-Shopify-Access-Token": FULL})
+    assert response.status_code == 429 and float(response.headers["Retry-After"]) > 0
+    sandbox.services.faults.update({"throttle_as_429": False})
+    body = (await sandbox.client.post(URL, json={"query": "{ orders(first: 250) { nodes { id } } }"},
+                                      headers={"X-Shopify-Access-Token": FULL})).json()
+    assert body["errors"][0]["extensions"]["code"] == "THROTTLED"
