@@ -8,6 +8,8 @@
    `memory://` this is the only consumer there is; with Redis/RabbitMQ it is what `taxrecon worker` runs;
 5. starts the sweeper on the caller's event loop. With `memory://` its first pass re-sends every pending row at
    once: whatever the StubBroker held died with the previous process.
+With `memory://` and no embedded worker nobody could consume this process's queues, so steps 3-5 are skipped: the
+process only writes jobs, which the sweeper of the process running the embedded worker picks up.
 `stop()` reverses this; jobs in flight finish (or, if killed, stay pending and are re-sent on the next start).
 """
 
