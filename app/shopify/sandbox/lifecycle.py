@@ -37,11 +37,12 @@ def apply_plan(order: dict, plan: OrderPlan, profile: ShopProfile) -> None:
         add_transaction(order, "SALE", amount, plan.paid_at, plan.gateway)
     if plan.cancelled:
         _cancel(order, plan)
+    auto_all = profile.auto_fulfill == "ALL" and plan.auto_fulfils(profile.auto_fulfill)
     if plan.auto_fulfils(profile.auto_fulfill):
-        lines = [l for l in order["lineItems"] if not l["requiresShipping"]
-                 and (profile.auto_fulfill == "ALL" or l["isGiftCard"])]
+        # seconds after payment, no tracking: all lines (ALL) or only the gift cards (GIFT_CARDS), as Shopify does
+        lines = [l for l in order["lineItems"] if auto_all or l["isGiftCard"]]
         create_fulfillment(order, [(l, l["quantity"]) for l in lines], [], plan.auto_fulfil_at)
-    if plan.fulfil != "none":
+    if plan.fulfil != "none" and not auto_all:
         physical = [l for l in order["lineItems"] if l["requiresShipping"]]
         if plan.fulfil == "partial" and (len(physical) > 1 or physical[0]["quantity"] > 1):
             items = [(physical[0], physical[0]["quantity"] if len(physical) > 1 else 1)]

@@ -53,7 +53,7 @@ class OrderPlan(NamedTuple):
             return moments + [self.cancelled_at]
         if self.auto_fulfils(auto_fulfill):
             moments.append(self.auto_fulfil_at)
-        if self.fulfil != "none":
+        if self.fulfil != "none" and not (auto_fulfill == "ALL" and self.auto_fulfils(auto_fulfill)):
             moments.append(self.fulfil_at)
             if self.tracking_changed:
                 moments.append(self.tracking_changed_at)
@@ -62,11 +62,10 @@ class OrderPlan(NamedTuple):
         return moments
 
     def auto_fulfils(self, auto_fulfill: str) -> bool:
+        """Shopify fulfils on payment: every line (ALL), only gift cards (GIFT_CARDS, the default), or nothing."""
         if self.cancelled or self.manual_capture:
             return False
-        if auto_fulfill == "ALL":
-            return self.has_digital or self.has_gift_card
-        return auto_fulfill == "GIFT_CARDS" and self.has_gift_card
+        return auto_fulfill == "ALL" or (auto_fulfill == "GIFT_CARDS" and self.has_gift_card)
 
 
 def plan_order(profile: ShopProfile, index: int) -> OrderPlan:

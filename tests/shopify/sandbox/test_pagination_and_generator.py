@@ -102,7 +102,7 @@ def _check_order(order: dict) -> None:
 
 def test_amounts_add_up_and_the_mix_is_realistic() -> None:
     for kind in ("eu", "us"):
-        store = generate_store(seed=3, orders=400, kind=kind, auto_fulfill="ALL")
+        store = generate_store(seed=3, orders=400, kind=kind)
         orders = [store.order(i) for i in range(400)]
         for order in orders:
             _check_order(order)
@@ -121,13 +121,25 @@ def test_amounts_add_up_and_the_mix_is_realistic() -> None:
         assert all(o["taxesIncluded"] is (kind == "eu") for o in orders)
 
 
-def test_digital_lines_follow_the_auto_fulfilment_setting() -> None:
-    def digital_fulfilled(setting: str) -> int:
+def test_auto_fulfilment_setting_decides_what_is_fulfilled_on_payment() -> None:
+    def auto_fulfilled(setting: str) -> list[tuple[dict, dict]]:
         store = generate_store(seed=4, orders=300, auto_fulfill=setting)
-        return sum(1 for i in range(300) for f in store.order(i)["fulfillments"]
-                   if not f["trackingInfo"] and not f["requiresShipping"])
-    assert digital_fulfilled("NONE") == 0
-    assert digital_fulfilled("ALL") > digital_fulfilled("GIFT_CARDS") > 0
+        result = []
+        for i in range(300):
+            order = store.order(i)
+            paid = next(t["createdAt"] for t in order["transactions"])
+            for fulfillment in order["fulfillments"]:
+                if not fulfillment["trackingInfo"] and fulfillment["createdAt"][:13] == paid[:13]:
+                    result.append((order, fulfillment))
+        return result
+    assert auto_fulfilled("NONE") == []
+    gift = auto_fulfilled("GIFT_CARDS")
+    assert gift and all(f["lineItem"]["isGiftCard"] for _, fu in gift for f in fu["fulfillmentLineItems"])
+    everything = auto_fulfilled("ALL")
+    assert len(everything) > len(gift)
+    for order, fulfillment in everything:
+        assert {f["lineItem"]["id"] for f in fulfillment["fulfillmentLineItems"]} == {l["id"] for l in order["lineItems"]}
+        assert order["displayFulfillmentStatus"] == "FULFILLED"
 
 
 def test_payouts_tie_to_balance_transactions() -> None:
