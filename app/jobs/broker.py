@@ -5,7 +5,9 @@
   (`fail_fast_default=False`): dead letters are recorded in the database, not re-raised into callers.
 - `redis://host:port/db` → `RedisBroker`: heartbeat timeout 15 s and a 1 % maintenance chance, so messages held by
   a killed worker go back on the queue within seconds of traffic instead of the default 60 s / 0.1 %. (The sweeper
-  re-sends the rows anyway; the broker's own redelivery is then a harmless duplicate.)
+  re-sends the rows anyway; the broker's own redelivery is then a harmless duplicate. A worker whose threads are all
+  busy for longer than the heartbeat timeout also gets its messages redelivered: duplicates again, which the
+  executor's claim turns into no-ops.)
 - `amqp://user:pw@host/vhost` → `RabbitmqBroker(confirm_delivery=True)`: an enqueue returns only once RabbitMQ
   has accepted the message.
 A `namespace` query parameter (`redis://127.0.0.1/0?namespace=acme`) isolates deployments (and test runs) that share
@@ -73,7 +75,8 @@ def build_middleware(settings: Settings, worker_middleware: list[Middleware]) ->
     """The middleware, in order. Dramatiq calls `before_*` hooks in this order and `after_*` hooks in reverse."""
     return [
         # 1. Age limit: a message older than job_max_age_ms is skipped; the dead-letter recorder (below) then marks
-        #    its row dead. The timestamp survives retries, so this caps a job's whole life.
+        #    its row dead. The timestamp survives retries (a sweeper re-send starts a new one), so this caps how
+        #    long one delivery may keep retrying; the database's attempt count caps the rest.
         AgeLimit(max_age=settings.job_max_age_ms),
         # 2. Time limit: a backstop that interrupts a worker thread stuck past the job's limit + grace. The normal
         #    limit is enforced inside the event loop (asyncio.timeout), which cancels the handler cleanly.
