@@ -9,7 +9,8 @@ Invariants of `job_outbox` (the database is the truth; the broker is only a wake
   expired and pushes the lease forward. It is set at enqueue, at each re-send and after each failed attempt (then it
   includes the retry's backoff, so the sweeper does not race the broker's own delayed retry).
 - At most one *pending* row per `(name, dedupe_key)` (a partial unique index), which is how `enqueue(..., key=...)`
-  dedupes on both SQLite and PostgreSQL.
+  dedupes on both SQLite and PostgreSQL. The id a deduplicated `enqueue` returned stays a valid handle: a
+  `job_outbox_aliases` row points it at the open row it joined (`job_status` follows it).
 """
 
 from __future__ import annotations
@@ -52,9 +53,20 @@ class OutboxMessage(UUIDPrimaryKey, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
 
-    deduplicated: bool = False
-    """Set (not stored) by `enqueue` when the row was not added because an open row with the same key exists;
-    `id` is then that row's id (known once the session has flushed)."""
+    alias_of = None  # not mapped: see `deduplicated`
+    deduplicated = False
+    """Set (not stored) by `enqueue`, once the session flushed, when no row was added because an open row with the
+    same key exists; `id` then names an alias of that row and `job_status(id)` reports that row."""
+
+
+class JobOutboxAlias(Base):
+    """The id a deduplicated `enqueue` handed out, pointing at the open row it joined."""
+
+    __tablename__ = "job_outbox_aliases"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    outbox_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("job_outbox.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class JobDeadLetter(UUIDPrimaryKey, Base):

@@ -7,10 +7,11 @@
   for a network broker). If the process dies between commit and send, or has no relay (a CLI process), the row
   stays pending and the sweeper of any running process sends it when its lease expires (immediately, when no relay
   was active at enqueue).
-- `key` dedupes: while a pending row with the same name and key exists, no new row is added and the returned object
-  carries that row's id (final once the session flushes; `deduplicated` is then True). The check is an
-  `INSERT … ON CONFLICT DO NOTHING` against a partial unique index, so it holds between concurrent transactions on
-  PostgreSQL too.
+- `key` dedupes: while a pending row with the same name and key exists, no new row is added. The id `enqueue`
+  returned (callers read it at once, e.g. for a JobPayload) is then recorded as an alias of the open row, so
+  `job_status` reports that row under it; after the flush `deduplicated` is True and `alias_of` names the row. The
+  check is an `INSERT … ON CONFLICT DO NOTHING` against a partial unique index, so it holds between concurrent
+  transactions on PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ from sqlalchemy.orm import Session
 from app.db import Database, after_commit, utcnow
 from app.errors import InvalidInput
 from app.jobs import relay as relay_module
-from app.jobs.models import OutboxMessage
+from app.jobs.models import JobOutboxAlias, OutboxMessage
 from app.jobs.registry import JobSpec, get_job
 
 _BATCH_KEY = "taxrecon.outbox_batch"
 _TABLE = OutboxMessage.__table__
+_ALIASES = JobOutboxAlias.__table__
 _KEY_PREDICATE = "status = 'pending' AND dedupe_key IS NOT NULL"
 _STATUS_CHUNK = 900
 
@@ -148,7 +150,8 @@ def _insert_or_adopt(session: Session, message: OutboxMessage) -> None:
                                       _TABLE.c.status == "pending")
         ).scalar()
         if existing is not None:
-            message.id = existing
+            conn.execute(_ALIASES.insert().values(id=message.id, outbox_id=existing, created_at=utcnow()))
+            message.alias_of = existing
             message.deduplicated = True
             return
     raise RuntimeError(f"could not insert or find the open job {message.name!r} with key {message.dedupe_key!r}")
@@ -166,6 +169,7 @@ async def job_status(session: AsyncSession, message_ids: Iterable[uuid.UUID], *,
             .where(_TABLE.c.id.in_(chunk))
         )
         found.update({row.id: row for row in rows})
+    found.update(await _through_aliases(session, [i for i in ids if i not in found]))
     counts = {"pending": 0, "done": 0, "dead": 0}
     for row in found.values():
         counts[row.status] += 1
@@ -174,6 +178,32 @@ async def job_status(session: AsyncSession, message_ids: Iterable[uuid.UUID], *,
     if details:
         result["jobs"] = [_describe(i, found.get(i)) for i in ids]
     return result
+
+
+async def resolve_job_ids(session: AsyncSession, message_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """Each given id → the outbox row it names (itself, or the open row a deduplicated enqueue joined); unknown ids
+    are left out. For callers that check a job's payload (e.g. its shop) before reporting it."""
+    ids = list(dict.fromkeys(message_ids))
+    resolved: dict[uuid.UUID, uuid.UUID] = {}
+    for start in range(0, len(ids), _STATUS_CHUNK):
+        chunk = ids[start:start + _STATUS_CHUNK]
+        resolved.update({i: i for i in (await session.scalars(select(_TABLE.c.id).where(_TABLE.c.id.in_(chunk))))})
+        aliases = await session.execute(select(_ALIASES.c.id, _ALIASES.c.outbox_id).where(_ALIASES.c.id.in_(chunk)))
+        resolved.update({row.id: row.outbox_id for row in aliases})
+    return resolved
+
+
+async def _through_aliases(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    """Rows of the open jobs that deduplicated enqueues joined, keyed by the ids those enqueues returned."""
+    found: dict[uuid.UUID, Any] = {}
+    for start in range(0, len(ids), _STATUS_CHUNK):
+        rows = await session.execute(
+            select(_ALIASES.c.id.label("alias"), _TABLE.c.id, _TABLE.c.name, _TABLE.c.status, _TABLE.c.attempts,
+                   _TABLE.c.last_error)
+            .join(_TABLE, _TABLE.c.id == _ALIASES.c.outbox_id).where(_ALIASES.c.id.in_(ids[start:start + _STATUS_CHUNK]))
+        )
+        found.update({row.alias: row for row in rows})
+    return found
 
 
 def _describe(message_id: uuid.UUID, row: Any) -> dict[str, Any]:

@@ -40,12 +40,18 @@ async def test_dedupe_key_returns_the_open_row_across_transactions(db: Database)
         first = enqueue(session, "jobs.probe", PROBE, key="shop-1")
     async with db.unit_of_work() as session:
         second = enqueue(session, "jobs.probe", {"run": "other"}, key="shop-1")
-        await session.flush()
-        assert second.id == first.id
-        assert second.deduplicated is True
+        handed_out = second.id  # what a caller returns at once (e.g. in a JobPayload), before any flush
+    assert (second.deduplicated, second.alias_of, second.id) == (True, first.id, handed_out)
 
     assert await count_outbox(db) == 1
     assert (await outbox_row(db, first.id)).payload == PROBE
+    async with db.unit_of_work() as session:
+        (await session.get(type(first), first.id)).status = "done"
+    async with db.sessionmaker() as session:  # the handed-out id reports the row it joined
+        status = await job_status(session, [handed_out])
+    assert (status["done"], status["missing"]) == (1, 0)
+    assert status["jobs"] == [{"id": str(handed_out), "name": "jobs.probe", "status": "done", "attempts": 0,
+                               "last_error": None}]
 
 
 async def test_dedupe_key_within_one_transaction_and_per_name(db: Database) -> None:
@@ -53,8 +59,8 @@ async def test_dedupe_key_within_one_transaction_and_per_name(db: Database) -> N
         a = enqueue(session, "jobs.probe", PROBE, key="k")
         b = enqueue(session, "jobs.probe", PROBE, key="k")
         c = enqueue(session, "jobs.probe", PROBE, key="other-key")
-    assert b.id == a.id and b.deduplicated and not a.deduplicated
-    assert c.id != a.id
+    assert b.alias_of == a.id and b.deduplicated and not a.deduplicated
+    assert c.alias_of is None and not c.deduplicated
     assert await count_outbox(db) == 2
 
 
@@ -128,12 +134,12 @@ async def test_dedupe_key_holds_between_concurrent_transactions(db: Database) ->
             await release_first.wait()
         return message.id
 
-    async def second() -> tuple[uuid.UUID, bool]:
+    async def second() -> tuple[uuid.UUID | None, bool]:
         await first_written.wait()
         async with db.unit_of_work() as session:
             message = enqueue(session, "jobs.probe", PROBE, key="race")
             await session.flush()  # waits for the first transaction, then finds its row
-        return message.id, message.deduplicated
+        return message.alias_of, message.deduplicated
 
     first_task, second_task = asyncio.create_task(first()), asyncio.create_task(second())
     await first_written.wait()
@@ -143,3 +149,18 @@ async def test_dedupe_key_holds_between_concurrent_transactions(db: Database) ->
 
     assert (second_id, deduplicated) == (first_id, True)
     assert await count_outbox(db) == 1
+
+
+async def test_resolve_job_ids_follows_aliases(db: Database) -> None:
+    from app.jobs.outbox import resolve_job_ids
+
+    async with db.unit_of_work() as session:
+        first = enqueue(session, "jobs.probe", PROBE, key="resolve")
+    async with db.unit_of_work() as session:
+        alias = enqueue(session, "jobs.probe", PROBE, key="resolve")
+    unknown = uuid.uuid4()
+
+    async with db.sessionmaker() as session:
+        resolved = await resolve_job_ids(session, [first.id, alias.id, unknown])
+
+    assert resolved == {first.id: first.id, alias.id: first.id}
