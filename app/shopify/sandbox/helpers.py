@@ -18,7 +18,7 @@ class HelperError(Exception):
 def subscribe_all(store, url: str, topics, api_version: str) -> None:
     for topic in topics:
         number = 1_400_000_000 + len(store.subscriptions) + 1
-        now = iso(store.next_moment())
+        now = iso(store.now())
         sub_id = gid("WebhookSubscription", number)
         store.subscriptions[sub_id] = {
             "__typename": "WebhookSubscription", "id": sub_id, "legacyResourceId": str(number),

@@ -45,7 +45,7 @@ def webhook_subscription_create(_, info, topic, webhookSubscription):
             return {"webhookSubscription": None, "userErrors": [_error(
                 ["webhookSubscription", "callbackUrl"], "Address for this topic has already been taken")]}
         number = 1_400_000_000 + len(store.subscriptions) + 1
-        now = iso(store.next_moment())
+        now = iso(store.now())
         sub = {"__typename": "WebhookSubscription", "id": gid("WebhookSubscription", number),
                "legacyResourceId": str(number), "topic": topic, "uri": uri, "callbackUrl": uri,
                "format": webhookSubscription.get("format") or "JSON", "filter": webhookSubscription.get("filter"),

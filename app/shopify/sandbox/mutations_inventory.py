@@ -47,7 +47,7 @@ def _check(book, rows: list[dict], name: str, reason: str, key: str, field_name:
 def _apply(info, input_: dict, deltas: list[tuple[dict, int]], name: str) -> dict:
     store = info.context.store
     book = store.inventory
-    at = store.next_moment()
+    at = store.now()
     changes = []
     for row, delta in deltas:
         after = book.apply(row["inventoryItemId"], row["locationId"], name, delta)

@@ -132,21 +132,30 @@ class SandboxStore:
         return self.order(index)
 
     def change_order(self, index: int, mutate: Callable[[dict, datetime], None], topics: list[str]) -> dict:
-        """Apply `mutate(order, at)` to order `index` and move it to the end of the updatedAt order."""
+        """Apply `mutate(order, at)` to order `index` and move it to the end of the updatedAt order.
+
+        Copy-on-write: the change is made on a private copy that replaces the order in one step, so readers (page
+        queries, a running bulk operation, webhook bodies) always see a whole order, and a mutation that raises
+        leaves nothing half-changed. Each change gets a distinct, later `updatedAt` (1-second steps).
+        """
         with self.lock:
-            order = self._changed.get(index)
-            if order is None:
-                order = copy.deepcopy(build_order(self.profile, index, self.catalog))
-                self._cache.pop(index, None)
+            current = self._changed.get(index)
+            order = copy.deepcopy(current) if current is not None else build_order(self.profile, index, self.catalog)
             at = self.next_moment()
             mutate(order, at)
             order["updatedAt"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
             self._changed[index] = order
+            self._cache.pop(index, None)
             self.updated_ts[index] = at.timestamp()
             self._tail.append((at.timestamp(), index))
         for topic in topics:
             self.emit(topic, order)
         return order
+
+    @staticmethod
+    def now() -> datetime:
+        """Wall-clock UTC, whole seconds (for things whose timestamps need not order the orders)."""
+        return datetime.now(timezone.utc).replace(microsecond=0)
 
     def next_moment(self) -> datetime:
         """Now, but strictly after every updatedAt so far (Shopify's updatedAt only moves forward)."""
