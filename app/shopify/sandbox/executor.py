@@ -32,9 +32,9 @@ class Executor:
 
     def bucket(self, token: str) -> LeakyBucket:
         bucket = self.buckets.get(token)
-        if bucket is None:
+        if bucket is None:   # setdefault: two first requests of a token racing still share one bucket
             kwargs = {"clock": self.clock} if self.clock else {}
-            bucket = self.buckets[token] = LeakyBucket(self.capacity, self.restore_rate, **kwargs)
+            bucket = self.buckets.setdefault(token, LeakyBucket(self.capacity, self.restore_rate, **kwargs))
         return bucket
 
     def run(self, grant, body: dict, api_version: str, base_url: str) -> dict:
