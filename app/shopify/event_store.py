@@ -78,9 +78,9 @@ class EventWriter:
         table = WebhookEvent.__table__
         async with self.database.unit_of_work() as session:
             dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            stmt = (dialect_insert(table).values([item.values for item in items])
-                    .on_conflict_do_nothing(index_elements=["shop_id", "event_id"]).returning(table.c.id))
-            stored = set((await session.execute(stmt)).scalars())
+            stmt = (dialect_insert(table).on_conflict_do_nothing(index_elements=["shop_id", "event_id"])
+                    .returning(table.c.id))
+            stored = set((await session.execute(stmt, [item.values for item in items])).scalars())
             for item in items:
                 if item.handled and item.values["id"] in stored:
                     enqueue(session, INGEST_JOB, {"webhook_event_id": str(item.values["id"])})

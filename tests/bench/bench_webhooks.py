@@ -1,6 +1,6 @@
 """Webhook intake throughput and latency on SQLite, in one process, beside a no-storage baseline.
 
-    .venv/bin/python tests/bench/bench_webhooks.py [--count 3000] [--concurrency 8] [--with-jobs]
+    .venv/bin/python tests/bench/bench_webhooks.py [--count 3000] [--concurrency 8] [--rounds 3] [--with-jobs]
 
 Starts uvicorn on a loopback port inside this process with two routes: the real `POST /webhooks/shopify` (shop
 lookup, HMAC, JSON parse, raw event + outbox row in one SQLite transaction) and a baseline that does the same HMAC and
@@ -94,7 +94,7 @@ async def run_load(url: str, payloads: list[bytes], concurrency: int, prefix: st
 def report(label: str, elapsed: float, latencies: list[float]) -> None:
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(f"{label:<34} {len(latencies):>6} req  {len(latencies) / elapsed:>8.0f} req/s  "
+    print(f"{label:<40} {len(latencies):>6} req  {len(latencies) / elapsed:>8.0f} req/s  "
           f"p50 {statistics.median(ordered) * 1000:6.1f} ms  p99 {p99 * 1000:6.1f} ms")
 
 
@@ -126,16 +126,16 @@ async def main(args: argparse.Namespace) -> None:
     try:
         await run_load(f"{base}/baseline", bodies(200, 0), args.concurrency, "warm-b")
         await run_load(f"{base}/webhooks/shopify", bodies(200, 10_000_000), args.concurrency, "warm-w")
-        payloads = bodies(args.count, 0)
-        print(f"{args.count} order webhooks of {len(payloads[0])} bytes, concurrency {args.concurrency}, "
-              f"SQLite WAL, one process{' + job runtime' if runtime else ''}")
-        report("baseline (HMAC + JSON, no storage)", *await run_load(f"{base}/baseline", payloads,
-                                                                      args.concurrency, "b"))
-        report("intake (stored + outbox row)", *await run_load(f"{base}/webhooks/shopify", payloads,
-                                                               args.concurrency, "w"))
-        duplicate_elapsed, duplicate_latencies = await run_load(f"{base}/webhooks/shopify", payloads[:1000],
-                                                                args.concurrency, "w")
-        report("intake, duplicates (already received)", duplicate_elapsed, duplicate_latencies)
+        print(f"{args.count} order webhooks per run, concurrency {args.concurrency}, SQLite WAL, one process"
+              f"{' + job runtime' if runtime else ''}; {args.rounds} alternating rounds (the host's load drifts)")
+        for round_no in range(args.rounds):
+            payloads = bodies(args.count, round_no * args.count)
+            report(f"[{round_no + 1}] baseline (HMAC + JSON, no store)",
+                   *await run_load(f"{base}/baseline", payloads, args.concurrency, f"b{round_no}"))
+            report(f"[{round_no + 1}] intake (stored + outbox row)",
+                   *await run_load(f"{base}/webhooks/shopify", payloads, args.concurrency, f"w{round_no}"))
+        report("intake, duplicates (already received)",
+               *await run_load(f"{base}/webhooks/shopify", payloads[:1000], args.concurrency, f"w{round_no}"))
     finally:
         server.should_exit = True
         await serving
@@ -148,5 +148,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--with-jobs", action="store_true")
     asyncio.run(main(parser.parse_args()))
