@@ -22,6 +22,7 @@ from app.commerce.models import Order
 from app.commerce.records import Address, OrderRecord
 from app.db import utcnow
 from app.errors import InvalidInput
+from app.jobs import enqueue
 from app.shopify import compliance
 from app.shopify.events import WebhookEvent
 from app.shopify.mapping import (
@@ -126,8 +127,6 @@ async def _uninstalled(session: AsyncSession, event: WebhookEvent, body: dict[st
 
 async def _bulk_finished(session: AsyncSession, event: WebhookEvent, body: dict[str, Any],
                          source: str) -> tuple[str, list]:
-    from app.jobs import enqueue
-
     operation = body.get("admin_graphql_api_id")
     if not operation:
         raise MappingError("bulk_operations/finish body has no admin_graphql_api_id")

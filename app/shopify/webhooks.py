@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from app.db import utcnow
 from app.shopify.event_store import writer_for
-from app.shopify.mapping.common import parse_body, parse_dt
+from app.shopify.mapping.common import MappingError, gid, parse_body, parse_dt, rest_gid
 from app.shops.service import get_shop_by_domain, shop_webhook_secret
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,6 @@ async def read_limited(request: Request, limit: int) -> bytes:
 
 def _subject_ids(topic: str, body: dict[str, Any]) -> tuple[str | None, str | None]:
     """(resource gid, customer gid) for redaction lookups later; never fails."""
-    from app.shopify.mapping.common import MappingError, gid, rest_gid
-
     try:
         kind = RESOURCE_TYPES.get(topic.split("/", 1)[0])
         resource = rest_gid(body, kind) if kind else None
