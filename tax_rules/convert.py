@@ -22,12 +22,12 @@ from .model import (
 
 REGISTRATION_SCHEMES = frozenset({
     "IOSS", "OSS_UNION", "OSS_NON_UNION", "VAT", "US_SALES_TAX", "UK_VAT", "SG_OVR", "SG_GST", "MY_LVG", "AU_GST",
-    "NZ_GST", "ID_VAT", "PH_VAT", "TH_VAT", "VN_VAT",
+    "NZ_GST", "ID_VAT", "PH_VAT", "TH_VAT", "VN_VAT", "MY_DST",
 })
 EXTRA_COUNTRIES = frozenset({"XI"})  # Northern Ireland for VAT purposes (not an ISO 3166-1 code)
 
 REQUEST_KEYS = {"date", "currency", "prices_include_tax", "rounding", "ship_from", "ship_to", "customer", "seller",
-                "lines", "shipping", "exchange_rates"}
+                "lines", "shipping", "exchange_rates", "local_rates"}
 ADDRESS_KEYS = {"country", "region", "postal_code", "city"}
 LINE_KEYS = {"id", "hs_code", "category", "attributes", "description", "unit_price", "quantity", "unit_cost",
              "discount", "requires_shipping"}
@@ -294,6 +294,7 @@ def request_from_json(data: Any) -> QuoteRequest:
         date=on, currency=code, ship_from=ship_from, ship_to=ship_to, seller=profile, lines=_lines(body.get("lines")),
         customer=buyer, shipping=shipping(body.get("shipping")), prices_include_tax=include_tax, rounding=rounding,
         exchange_rates=exchange_rates(body.get("exchange_rates")),
+        local_rates=text(body.get("local_rates"), "local_rates"),
     )
 
 

@@ -146,6 +146,9 @@ class QuoteRequest:
     prices_include_tax: bool = False
     rounding: str = "line"
     exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
+    local_rates: Any = None
+    """US local rate table: a `tax_rules.us_local.LocalRateTable`, or the name of one registered with
+    `us_local.register_local_rates` (JSON: `"local_rates": "sample"`). None = state rate only (the quote warns)."""
 
 
 # ----------------------------------------------------------------------------------------- resolver interface

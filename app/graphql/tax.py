@@ -90,6 +90,8 @@ class TaxQuoteInput:
     rounding: str | None = None
     customer: TaxCustomerInput | None = None
     shipping: TaxShippingInput | None = None
+    local_rates: str | None = strawberry.field(
+        default=None, description="Name of a registered US local rate table (e.g. \"sample\"); none = state only.")
     exchange_rates: JSON | None = strawberry.field(
         default=None, description="Units of each currency per one unit of the quote currency, e.g. {\"EUR\": \"0.92\"}.")
 

@@ -25,7 +25,7 @@ from app.errors import InvalidInput
 
 REGISTRATION_SCHEMES = (
     "IOSS", "OSS_UNION", "OSS_NON_UNION", "VAT", "US_SALES_TAX", "UK_VAT", "SG_OVR", "MY_LVG", "AU_GST", "NZ_GST",
-    "ID_VAT", "PH_VAT", "TH_VAT", "VN_VAT",
+    "ID_VAT", "PH_VAT", "TH_VAT", "VN_VAT", "MY_DST",
 )
 _NEEDS_COUNTRY = {"OSS_UNION", "VAT"}
 _NEEDS_NUMBER = {"IOSS", "VAT"}
