@@ -20,6 +20,7 @@ import contextlib
 import logging
 
 import dramatiq
+from dramatiq.asyncio import get_event_loop_thread, set_event_loop_thread
 
 from app.config import Settings
 from app.db import Database
@@ -28,7 +29,7 @@ from app.jobs import relay as relay_module
 from app.jobs.actors import declare_actors, import_all_tasks
 from app.jobs.broker import BrokerTarget, build_broker, build_middleware, ping_broker, redacted_url
 from app.jobs.relay import Relay, Sweeper
-from app.jobs.worker import DeadLetterRecorder, WorkerResources
+from app.jobs.worker import DeadLetterRecorder, WorkerBootError, WorkerResources
 
 log = logging.getLogger(__name__)
 WORKER_IDLE_TIMEOUT_MS = 100
@@ -68,6 +69,15 @@ class JobRuntime:
             await asyncio.to_thread(broker.close)
             raise
         self.broker = broker
+        try:
+            await self._start_parts(embedded_worker)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start_parts(self, embedded_worker: bool) -> None:
+        broker = self.broker
+        assert broker is not None
         self.actors = declare_actors(broker, self.target, self.settings, self.resources)
         if self.target.kind == "memory" and not embedded_worker:
             # Nobody could consume this process's StubBroker: no relay, no sweeper. Rows enqueued here are due at
@@ -92,7 +102,14 @@ class JobRuntime:
         self.broker.emit_after("process_boot")  # starts the TimeLimit watchdog (the dramatiq CLI would do this)
         worker = dramatiq.Worker(self.broker, worker_threads=self.settings.worker_threads,
                                  worker_timeout=WORKER_IDLE_TIMEOUT_MS)
-        worker.start()
+        try:
+            worker.start()
+        except WorkerBootError as exc:
+            loop_thread = get_event_loop_thread()  # the AsyncIO middleware started it before we failed
+            if loop_thread is not None:
+                loop_thread.stop()
+                set_event_loop_thread(None)
+            raise ConfigurationError(str(exc), code="WORKER_BOOT") from None
         self.worker = worker
 
     async def stop(self) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
+
 from app.db import Database
 from app.jobs import enqueue, wait_for
 from tests.jobs.conftest import StartRuntime, dead_letters, outbox_row, probe_results
@@ -218,3 +220,25 @@ async def test_memory_broker_without_a_worker_only_writes_jobs(db: Database, sta
 
     await start_runtime()  # a process with the embedded worker picks it up
     assert (await wait_for(db, [message.id], timeout=10))["done"] == 1
+
+
+async def test_a_worker_that_cannot_open_its_database_is_a_clear_start_error(database_url: str, db: Database) -> None:
+    from app.errors import ConfigurationError
+    from app.jobs import JobRuntime
+    from app.jobs.relay import active_relay
+    from tests.conftest import make_settings
+    from tests.jobs.conftest import closed_port
+
+    settings = make_settings(f"postgresql://taxrecon:pw-secret@127.0.0.1:{closed_port()}/nowhere")
+    runtime = JobRuntime.from_settings(settings, db)  # the API side is fine; the worker's own database is not
+
+    with pytest.raises(ConfigurationError) as caught:
+        await runtime.start(embedded_worker=True)
+
+    assert caught.value.code == "WORKER_BOOT"
+    assert caught.value.message.startswith("the worker could not open its database: OperationalError")
+    assert "pw-secret" not in caught.value.message
+    assert active_relay() is None and runtime.broker is None and runtime.worker is None
+    healthy = JobRuntime.from_settings(make_settings(database_url), db)  # nothing was left behind
+    await healthy.start(embedded_worker=True)
+    await healthy.stop()
