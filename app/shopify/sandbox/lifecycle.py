@@ -184,19 +184,19 @@ def _cancel(order: dict, plan: OrderPlan) -> None:
     order["cancelReason"] = "CUSTOMER"
     order["closed"], order["closedAt"] = True, iso(plan.cancelled_at)
     create_refund(order, [(l, l["quantity"], "CANCEL") for l in order["lineItems"]], True, plan.cancelled_at,
-                  "Order cancelled by the customer")
+                  "Order cancelled by the customer", derive_after=False)
 
 
 def _refund_from_plan(order: dict, plan: OrderPlan) -> None:
     lines = order["lineItems"]
     if plan.refund == "full":
         items = [(l, l["quantity"], _restock_type(order, l, restock=True)) for l in lines]
-        create_refund(order, items, True, plan.refund_at, "Full refund")
+        create_refund(order, items, True, plan.refund_at, "Full refund", derive_after=False)
         return
     line = next((l for l in lines if l["requiresShipping"]), lines[0])
     restock = (order["_index"] % 2) == 0
     create_refund(order, [(line, 1, _restock_type(order, line, restock))], False, plan.refund_at,
-                  "Damaged in transit" if not restock else "Returned by the customer")
+                  "Damaged in transit" if not restock else "Returned by the customer", derive_after=False)
 
 
 def _restock_type(order: dict, line: dict, restock: bool) -> str:
@@ -208,12 +208,13 @@ def _restock_type(order: dict, line: dict, restock: bool) -> str:
 
 
 def create_refund(order: dict, items: list[tuple[dict, int, str]], refund_shipping: bool, at: datetime,
-                  note: str | None = None, **options) -> dict:
+                  note: str | None = None, derive_after: bool = True, **options) -> dict:
     """Refund line quantities (with a restock type) and optionally the shipping; money goes back to the payment."""
     from app.shopify.sandbox.refunds import build_refund  # keeps this module about the order's state machine
     refund = build_refund(order, items, refund_shipping, at, note, **options)
     order["refunds"].append(refund)
-    recompute(order)
+    if derive_after:
+        recompute(order)
     return refund
 
 

@@ -15,9 +15,13 @@ from app.shopify.sandbox.money import Amount, bag_amount, money_bag, q2, total
 def derive(order: dict) -> None:
     bag = lambda amount: money_bag(amount, order["currencyCode"], order["presentmentCurrencyCode"])  # noqa: E731
     fulfilled_total = remaining_total = 0
+    fulfilled_by_line: dict[int, int] = {}
+    for fulfillment in order["fulfillments"]:
+        for fli in fulfillment["fulfillmentLineItems"]:
+            key = id(fli["lineItem"])
+            fulfilled_by_line[key] = fulfilled_by_line.get(key, 0) + fli["quantity"]
     for line in order["lineItems"]:
-        fulfilled = sum(fli["quantity"] for f in order["fulfillments"] for fli in f["fulfillmentLineItems"]
-                        if fli["lineItem"] is line)
+        fulfilled = fulfilled_by_line.get(id(line), 0)
         refunded = line.get("_refunded_qty", 0)
         remaining = line["_fo_line"]["remainingQuantity"]
         line["currentQuantity"] = line["quantity"] - refunded
