@@ -131,16 +131,22 @@ def orders(_, info, **args):
 
 @resolver("QueryRoot", "ordersCount")
 def orders_count(_, info, **args):
+    """Capped at `limit` (default 10,000, like Shopify; `limit: null` counts everything), then AT_LEAST."""
     ctx = info.context
+    limit = args["limit"] if "limit" in args else 10_000
     if not args.get("query"):
-        return {"count": ctx.store.order_count, "precision": "EXACT"}
-    count, after = 0, None
-    while True:
-        page, more, _ = scan_orders(ctx, {"query": args["query"], "first": 250, "after": after}, info.field_nodes)
-        count += len(page)
-        if not more:
-            return {"count": count, "precision": "EXACT"}
-        after = page[-1][0]
+        count = ctx.store.order_count
+    else:
+        count, after = 0, None
+        while limit is None or count <= limit:
+            page, more, _ = scan_orders(ctx, {"query": args["query"], "first": 250, "after": after}, info.field_nodes)
+            count += len(page)
+            if not more:
+                break
+            after = page[-1][0]
+    if limit is not None and count > limit:
+        return {"count": limit, "precision": "AT_LEAST"}
+    return {"count": count, "precision": "EXACT"}
 
 
 @resolver("QueryRoot", "order")

@@ -184,3 +184,14 @@ async def test_payouts_and_balance_transactions_over_graphql(sandbox) -> None:
     assert following["data"]["shopifyPaymentsAccount"]["payouts"]["nodes"][0]["id"] not in {p["id"] for p in payouts}
     denied = await sandbox.gql("{ shopifyPaymentsAccount { id } }", token="shpat_sandbox_read_only")
     assert "errors" not in denied     # the read-only token holds read_shopify_payments_payouts
+
+
+async def test_orders_count_limit_semantics(sandbox) -> None:
+    assert (await sandbox.gql("{ ordersCount(limit: null) { count precision } }"))["data"]["ordersCount"] == {
+        "count": 60, "precision": "EXACT"}
+    assert (await sandbox.gql("{ ordersCount(limit: 10) { count precision } }"))["data"]["ordersCount"] == {
+        "count": 10, "precision": "AT_LEAST"}
+    paid = [sandbox.store.order(i) for i in range(60)]
+    expected = sum(1 for o in paid if o["displayFinancialStatus"] == "PAID")
+    body = await sandbox.gql('{ ordersCount(query: "financial_status:paid", limit: null) { count precision } }')
+    assert body["data"]["ordersCount"] == {"count": expected, "precision": "EXACT"}
