@@ -53,7 +53,8 @@ class SandboxServices:
 
 
 def _json(data, status: int = 200, headers: dict | None = None) -> Response:
-    body = json.dumps(data, separators=(",", ":"), default=lambda o: gql_amount(o) if isinstance(o, Decimal) else str(o))
+    body = json.dumps(data, separators=(",", ":"),
+                      default=lambda o: gql_amount(o) if isinstance(o, Decimal) else str(o))
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 
 

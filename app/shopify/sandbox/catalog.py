@@ -164,4 +164,5 @@ CARRIERS: tuple[tuple[str, str], ...] = (
     ("Australia Post", "https://auspost.com.au/mypost/track/#/details/{}"),
 )
 
-LOCATIONS: tuple[tuple[int, str, str], ...] = ((71000000001, "Main Warehouse", "DE"), (71000000002, "US Fulfilment Hub", "US"))
+LOCATIONS: tuple[tuple[int, str, str], ...] = (
+    (71000000001, "Main Warehouse", "DE"), (71000000002, "US Fulfilment Hub", "US"))

@@ -13,7 +13,7 @@ class SandboxContext:
     grant: TokenGrant
     api_version: str
     base_url: str
-    services: object                           # app.SandboxServices (bulk runner, webhooks); typed loosely to avoid a cycle
+    services: object            # app.SandboxServices (bulk runner, webhooks); typed loosely to avoid a cycle
     denied: dict[int, tuple[str, ...]] = field(default_factory=dict)
     idempotency_key: str | None = None
     search: list[dict] = field(default_factory=list)

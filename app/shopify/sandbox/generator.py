@@ -30,7 +30,8 @@ def build_catalog(profile: ShopProfile) -> dict[int, dict]:
     """Variant dicts (with product and inventory item) per product key; shared by every order of the store."""
     catalog = {}
     for product in PRODUCTS:
-        cost = product.cost_eur and q2(product.cost_eur * (Decimal("1") if profile.currency == "EUR" else Decimal("1.08")))
+        rate = Decimal("1") if profile.currency == "EUR" else RATES_PER_EUR["USD"]
+        cost = product.cost_eur and q2(product.cost_eur * rate)
         item = {
             "__typename": "InventoryItem", "id": gid("InventoryItem", INVENTORY_ITEM_BASE + product.key),
             "legacyResourceId": str(INVENTORY_ITEM_BASE + product.key), "sku": product.sku,

@@ -61,7 +61,8 @@ def webhook_subscription_create(_, info, topic, webhookSubscription):
 def webhook_subscription_delete(_, info, id):
     removed = info.context.store.subscriptions.pop(id, None)
     if removed is None:
-        return {"deletedWebhookSubscriptionId": None, "userErrors": [_error(["id"], "Webhook subscription does not exist")]}
+        return {"deletedWebhookSubscriptionId": None,
+                "userErrors": [_error(["id"], "Webhook subscription does not exist")]}
     return {"deletedWebhookSubscriptionId": id, "userErrors": []}
 
 
@@ -188,7 +189,8 @@ def _refund_items(order: dict, inputs: list[dict]):
         line = lines.get(item["lineItemId"])
         restock = item.get("restockType") or "NO_RESTOCK"
         if line is None:
-            errors.append(_error(field + ["lineItemId"], f"Line item {item['lineItemId']} does not belong to the order."))
+            errors.append(_error(field + ["lineItemId"],
+                                 f"Line item {item['lineItemId']} does not belong to the order."))
         elif not 0 < item["quantity"] <= line["refundableQuantity"]:
             errors.append(_error(field + ["quantity"], f"Quantity {item['quantity']} is more than the "
                                  f"{line['refundableQuantity']} refundable for {line['id']}."))
@@ -213,7 +215,8 @@ def refund_create(_, info, input):
         shipping = input.get("shipping") or {}
         full_shipping = bool(shipping.get("fullRefund"))
         if shipping.get("amount") is not None and not full_shipping:
-            errors.append(_error(["shipping", "amount"], "The sandbox refunds shipping only in full (fullRefund: true)."))
+            errors.append(_error(["shipping", "amount"],
+                                 "The sandbox refunds shipping only in full (fullRefund: true)."))
         money = sum((Decimal(str(t["amount"])) for t in input.get("transactions") or [] if t.get("kind") in
                      (None, "REFUND")), Decimal("0"))
         if money > order["totalReceivedSet"]["presentmentMoney"]["amount"] - order["totalRefundedSet"][

@@ -31,7 +31,8 @@ class FieldPlan:
     first: int | None = None
 
 
-def compile_selection(schema: GraphQLSchema, parent, selection_set, fragments: dict, conditions=None) -> list[FieldPlan]:
+def compile_selection(schema: GraphQLSchema, parent, selection_set, fragments: dict,
+                      conditions=None) -> list[FieldPlan]:
     plans: list[FieldPlan] = []
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
@@ -56,7 +57,8 @@ def _compile_field(schema, parent, node: FieldNode, fragments, conditions) -> Fi
         return FieldPlan(key, name, "typename", conditions)
     definition = parent.fields[name]
     named = get_named_type(definition.type)
-    first = next((a.value.value for a in (node.arguments or ()) if a.name.value == "first" and hasattr(a.value, "value")), None)
+    first = next((a.value.value for a in (node.arguments or ())
+                  if a.name.value == "first" and hasattr(a.value, "value")), None)
     if is_leaf_type(named):
         return FieldPlan(key, name, "leaf", conditions)
     if name == "fulfillmentsCount":

@@ -102,7 +102,8 @@ def scan_orders(ctx, args, nodes, field_path: str = "orders"):
     if cursor is not None:
         payload = decode_cursor(cursor, nodes)
         if payload.get("s") != sort or "i" not in payload:
-            raise GraphQLError("Invalid cursor for current pagination sort.", nodes, extensions={"code": "INVALID_CURSOR"})
+            raise GraphQLError("Invalid cursor for current pagination sort.", nodes,
+                               extensions={"code": "INVALID_CURSOR"})
         after = (payload["v"], payload["i"])
     size = args.get("first") if not backwards else args.get("last")
     size = 250 if size is None else size          # bulk operations page internally; documents always give a size
