@@ -148,7 +148,8 @@ class Sweeper:
             if session.bind.dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)
             rows = await session.execute(
-                _TABLE.update().where(_TABLE.c.id.in_(due.scalar_subquery()), _TABLE.c.status == "pending")
+                _TABLE.update().where(_TABLE.c.id.in_(due.scalar_subquery()), _TABLE.c.status == "pending",
+                                      _TABLE.c.lease_until < cutoff)  # re-checked after any lock wait
                 .values(lease_until=self.relay.lease_until(), resends=_TABLE.c.resends + 1)
                 .returning(_TABLE.c.id, _TABLE.c.name)
             )

@@ -164,3 +164,37 @@ async def test_resolve_job_ids_follows_aliases(db: Database) -> None:
         resolved = await resolve_job_ids(session, [first.id, alias.id, unknown])
 
     assert resolved == {first.id: first.id, alias.id: first.id}
+
+
+async def test_concurrent_sweepers_send_each_expired_row_once(settings, db: Database) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    from collections import Counter
+
+    from dramatiq.brokers.stub import StubBroker
+
+    from app.jobs.relay import Relay, Sweeper
+
+    async with db.unit_of_work() as session:  # no relay active: every row is due at once
+        ids = [enqueue(session, "jobs.probe", PROBE).id for _ in range(300)]
+
+    sent: Counter[uuid.UUID] = Counter()
+
+    class CountingRelay(Relay):
+        def send_now(self, items):  # type: ignore[no-untyped-def]
+            sent.update(message_id for message_id, _ in items)
+            return len(items)
+
+    databases = [Database.from_settings(settings) for _ in range(3)]
+    sweepers = [Sweeper(database, CountingRelay(StubBroker(), {}, lease_seconds=60), settings)
+                for database in databases]
+    for sweeper in sweepers:
+        sweeper.batch = 40  # many small claims, so the sweepers interleave
+    try:
+        totals = await asyncio.gather(*(sweeper.sweep() for sweeper in sweepers))
+    finally:
+        for database in databases:
+            await database.dispose()
+
+    assert sum(totals) == 300
+    assert set(sent) == set(ids) and set(sent.values()) == {1}
+    assert await count_outbox(db, resends=1) == 300
