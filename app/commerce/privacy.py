@@ -21,7 +21,7 @@ from app.db import utcnow
 
 KEPT_ADDRESS_KEYS = ("country_code", "country", "province_code", "province", "zip")
 PERSONAL_ORDER_FIELDS = ("customer_gid", "email", "phone", "shipping_address", "billing_address", "note",
-                         "custom_attributes")
+                         "custom_attributes", "customer_tax_id")  # reported; the tax id is kept on redaction
 
 
 def tax_facts_of(address: dict[str, Any] | None) -> dict[str, Any] | None:

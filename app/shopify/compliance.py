@@ -5,8 +5,8 @@
 - `customers/redact`: erase that customer's personal data from the canonical orders (tax facts kept, see
   `app.commerce.privacy`) and from the stored raw webhook bodies that concern them; the request itself keeps only
   the customer's id, never the e-mail or phone it asked us to forget (and its own raw body is scrubbed too).
-- `shop/redact` (48 h after uninstall): the same for every order and raw event of the shop, and the shop's access
-  token is dropped.
+- `shop/redact` (48 h after uninstall): the same for every order and raw event of the shop; the shop's access
+  token and the e-mails kept for earlier data requests are dropped.
 A later redelivery of an order for a redacted customer is scrubbed before it is stored (`is_redacted`).
 """
 
@@ -115,6 +115,9 @@ async def shop_redact(session: AsyncSession, event: WebhookEvent, body: dict[str
     result["raw_events_scrubbed"] = await _scrub_events(session, event.shop_id)
     await session.execute(update(Shop.__table__).where(Shop.__table__.c.id == event.shop_id)
                           .values(access_token_encrypted=None))
+    await session.execute(update(ComplianceRequest.__table__)
+                          .where(ComplianceRequest.__table__.c.shop_id == event.shop_id)
+                          .values(customer_email=None))
     session.add(ComplianceRequest(shop_id=event.shop_id, webhook_event_id=event.id, kind="shop/redact",
                                   result=result, completed_at=utcnow()))
     return f"shop redacted: {result['orders_redacted']} order(s), {result['raw_events_scrubbed']} raw event(s)"

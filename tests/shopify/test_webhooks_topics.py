@@ -99,11 +99,14 @@ async def test_late_order_redelivery_after_redact_stays_anonymous(intake, db) ->
 async def test_uninstall_then_shop_redact(intake, db) -> None:
     http, shop_id = intake
     await deliver(http, DOMAIN, "orders/create", order_body(), "e-order")
+    await deliver(http, DOMAIN, "customers/data_request", {"customer": CUSTOMER, "orders_requested": []}, "e-req")
     await deliver(http, DOMAIN, "app/uninstalled", {"id": 548380009, "domain": DOMAIN}, "e-uninstall",
                   triggered_at="2026-11-03T12:00:00Z")
     await deliver(http, DOMAIN, "shop/redact", {"shop_id": 548380009, "shop_domain": DOMAIN}, "e-shop-redact")
     outcomes = await ingest_pending(db, shop_id)
-    assert outcomes == ["order applied", "shop marked uninstalled", "shop redacted: 1 order(s), 3 raw event(s)"]
+    assert outcomes == ["order applied", "data request recorded: 1 order(s) hold personal data",
+                        "shop marked uninstalled", "shop redacted: 1 order(s), 4 raw event(s)"]
+    assert [r.customer_email for r in await requests(db, shop_id)] == [None, None]
     async with db.sessionmaker() as session:
         shop = await session.get(Shop, shop_id)
     assert shop.uninstalled_at.isoformat() == "2026-11-03T12:00:00+00:00"
