@@ -14,6 +14,7 @@ from app.graphql.permissions import Authenticated
 from app.graphql.types import UserError
 from app.jobs import job_status
 from app.jobs.models import OutboxMessage
+from app.jobs.outbox import resolve_job_ids
 
 
 @strawberry.type(description="One durable job (an outbox row): pending until done, or dead after its retries.")
@@ -69,12 +70,13 @@ class JobQueries:
 
 
 async def _visible_job_ids(session: Any, ids: list[uuid.UUID], shops: frozenset[uuid.UUID] | None) -> set[uuid.UUID]:
-    """Jobs are tenant data when their payload names a shop; jobs without a shop are visible to admins only."""
-    rows = (await session.execute(select(OutboxMessage.id, OutboxMessage.payload)
-                                  .where(OutboxMessage.id.in_(ids)))).all()
-    if shops is None:
-        return {row.id for row in rows}
-    return {row.id for row in rows if _shop_of(row.payload) in shops}
+    """Jobs are tenant data when their payload names a shop; jobs without a shop are visible to admins only.
+    An id may name a row directly or through a deduplicated enqueue (an alias): the row's payload decides."""
+    rows_of = await resolve_job_ids(session, ids)
+    payloads = dict((await session.execute(select(OutboxMessage.id, OutboxMessage.payload)
+                                           .where(OutboxMessage.id.in_(set(rows_of.values()))))).tuples().all())
+    return {i for i, row in rows_of.items()
+            if row in payloads and (shops is None or _shop_of(payloads[row]) in shops)}
 
 
 def _shop_of(payload: Any) -> uuid.UUID | None:

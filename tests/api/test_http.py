@@ -47,6 +47,7 @@ def test_graphql_get_is_refused_in_production(database_url: str) -> None:
 
 
 def test_unmigrated_database_is_refused_at_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "empty.db").touch()
     settings = make_settings(f"sqlite:///{tmp_path / 'empty.db'}")
     with pytest.raises(ConfigurationError, match="not migrated .* run `taxrecon migrate`"):
         with TestClient(create_app(settings)):
