@@ -8,13 +8,25 @@ from alembic import command
 from alembic.config import Config
 
 from app.config import Settings
+from app.errors import ConfigurationError
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def migrations_dir() -> Path:
+    """The Alembic scripts: beside the source tree (development, editable installs) or in the working directory
+    (the Docker image copies them to its WORKDIR, next to an installed wheel)."""
+    for candidate in (ROOT / "migrations", Path.cwd() / "migrations"):
+        if (candidate / "env.py").exists():
+            return candidate
+    raise ConfigurationError("cannot find the migrations folder (looked beside the source tree and in the current "
+                             "directory)")
+
+
 def alembic_config(database_url: str) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    ini = migrations_dir().parent / "alembic.ini"
+    config = Config(str(ini)) if ini.exists() else Config()
+    config.set_main_option("script_location", str(migrations_dir()))
     config.attributes["database_url"] = database_url
     return config
 

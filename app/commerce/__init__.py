@@ -1,0 +1,1 @@
+"""Canonical commerce records (orders, refunds, returns, fulfilments, payments) and their idempotent upserts."""
