@@ -132,7 +132,7 @@ async def receive(request: Request) -> JSONResponse:
     try:
         text = body.decode("utf-8")
         payload = parse_body(text)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return problem(400, "INVALID_JSON", "webhook body is not valid UTF-8 JSON")
     if not isinstance(payload, dict):
         return problem(400, "INVALID_JSON", "webhook body must be a JSON object")

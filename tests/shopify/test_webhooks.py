@@ -148,7 +148,8 @@ async def test_oversized_bodies_are_413_by_header_and_by_count(intake, db, setti
     assert await events(db) == []
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe{}"])
+@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe{}", b'{"total_price": NaN}', b"",
+                                  b"[" * 100_000 + b"]" * 100_000])
 async def test_invalid_json_is_400(intake, db, body) -> None:
     http, _ = intake
     response = await deliver(http, DOMAIN, "orders/create", body, "evt-bad")

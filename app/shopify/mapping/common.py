@@ -24,9 +24,14 @@ class MappingError(ValueError):
     """Raised when a payload lacks what identifies it (no id at all): it cannot become a record."""
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def parse_body(raw: bytes | str) -> Any:
-    """JSON with exact numbers: integers stay `int` (ids keep every digit), fractions become `Decimal`."""
-    return json.loads(raw, parse_float=Decimal)
+    """JSON with exact numbers: integers stay `int` (ids keep every digit), fractions become `Decimal`;
+    NaN and Infinity (which Python's json would accept) are refused with a ValueError."""
+    return json.loads(raw, parse_float=Decimal, parse_constant=_no_constants)
 
 
 class Issues:
