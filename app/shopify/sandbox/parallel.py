@@ -27,6 +27,8 @@ def _render_chunk(bounds: tuple[int, int]) -> tuple[str, int, int]:
 
 
 def _child_init() -> None:
+    if _JOB is None:                 # a replacement worker forked after set-up: its chunks fail, the operation FAILS
+        return
     store = _JOB[0]
     store.lock = threading.RLock()   # a lock held by another parent thread at fork time would never be released here
 
