@@ -40,7 +40,8 @@ async def _shop(database: Database, domain: str):
 def _usable(shop) -> None:
     if shop.needs_reauth:
         raise Conflict(f"{shop.domain} needs re-authorisation ({shop.reauth_reason or 'token rejected'}); "
-                       "re-authorise the app and store the shop's new access token first")
+                       "re-authorise the app and store the shop's new access token first "
+                       "(taxrecon shops set-credentials --access-token -)")
 
 
 async def _pending(database: Database, name: str, key: str) -> tuple[int, str | None]:

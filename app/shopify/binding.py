@@ -39,7 +39,8 @@ WRITE_SCOPES = {
     "fulfilment status and tracking": ("write_merchant_managed_fulfillment_orders",
                                        "write_assigned_fulfillment_orders", "write_third_party_fulfillment_orders"),
 }
-FIX_REAUTH = "re-authorise the app in Shopify and store the shop's new access token in taxrecon"
+FIX_REAUTH = ("re-authorise the app in Shopify, then store the new token: "
+              "taxrecon shops set-credentials --domain <shop> --access-token -")
 
 
 @dataclass
@@ -137,7 +138,8 @@ def auto_fulfilled(order: dict[str, Any]) -> bool | None:
 def check_auto_fulfil(report: BindingReport, declared: Any, orders: list[dict[str, Any]]) -> None:
     evidence = [v for v in (auto_fulfilled(o) for o in orders) if v is not None]
     fix = ("set digital_auto_fulfill in the shop's tax profile to what Shopify does (Settings > Checkout > Order "
-           "processing > 'After an order has been paid'), or change that setting")
+           "processing > 'After an order has been paid'), or change that setting; "
+           "taxrecon shops set-profile --domain <shop> --tax-profile FILE")
     if not isinstance(declared, bool):
         report.add("digital_auto_fulfill", False, "the shop's tax profile does not declare digital_auto_fulfill",
                    fix)
