@@ -74,26 +74,27 @@ class Timestamps:
     )
 
 
-def async_url(url: str) -> str:
-    """The async driver form of a plain or explicit database URL."""
+_DRIVERS = {"async": {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"},
+            "sync": {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}}
+
+
+def _with_driver(url: str, mode: str) -> str:
+    """The URL with the driver we use for `mode`; plain (`postgresql://`) and explicit forms are both accepted."""
     parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
-    if backend in ("postgresql", "postgres"):
-        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    raise ValueError(f"unsupported database backend {backend!r}")
+    backend = {"postgres": "postgresql"}.get(parsed.get_backend_name(), parsed.get_backend_name())
+    if backend not in _DRIVERS[mode]:
+        raise ValueError(f"unsupported database backend {backend!r}")
+    return parsed.set(drivername=_DRIVERS[mode][backend]).render_as_string(hide_password=False)
+
+
+def async_url(url: str) -> str:
+    """The async driver form of a plain or explicit database URL (the service)."""
+    return _with_driver(url, "async")
 
 
 def sync_url(url: str) -> str:
-    """The sync driver form (Alembic, CLI tools) of a plain or explicit database URL."""
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
-    if backend in ("postgresql", "postgres"):
-        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    raise ValueError(f"unsupported database backend {backend!r}")
+    """The sync driver form of a plain or explicit database URL (Alembic, tests)."""
+    return _with_driver(url, "sync")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
