@@ -8,119 +8,58 @@ shows. The same version with the same content is `unchanged`; the same version w
 and a GraphQL read of one update) is settled by the larger content hash, so the final state never depends on the
 order deliveries arrive in. Services never commit: the caller's unit of work (or job) does.
 
+One implementation: every upsert here is a batch of `app.commerce.batch` (the one-by-one functions are batches of
+one). `ingest_orders` takes many orders at once — backfill and sync — and leaves exactly the state the same orders
+upserted one by one, in the same order, would leave (tests/commerce/test_batch.py checks this).
+
 Cost: one order with its lines is a SELECT, one INSERT/UPDATE, and per child table one DELETE (update only) and one
-multi-row INSERT — five statements for a new order, eight for a newer version, whatever the number of lines.
+multi-row INSERT — five statements for a new order, eight for a newer version, whatever the number of lines; a batch
+of orders costs the same handful of statements per table, whatever the number of orders.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Table, delete, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from app.commerce import rows
+from app.commerce.batch import ChildRows, Delivery, Status, UpsertResult, apply_batch, decide, record_stale
 from app.commerce.models import (
     BalanceTransaction, Fulfillment, FulfillmentLine, FulfillmentOrder, InventoryLevel, LineItem, Order, Payout,
-    Refund, RefundAdjustment, RefundLine, Return, ReturnLine, ShippingLine, StaleCounter, StaleDelivery, TaxLine,
-    Transaction,
+    Refund, RefundAdjustment, RefundLine, Return, ReturnLine, ShippingLine, TaxLine, Transaction,
 )
 from app.commerce.records import (
     PAYOUT_SUMMARY_FIELDS, BalanceTransactionRecord, FulfillmentOrderRecord, FulfillmentRecord, InventoryLevelRecord,
     OrderRecord, PayoutRecord, RefundRecord, ReturnRecord, TransactionRecord,
 )
-from app.db import utcnow
 
-Status = Literal["applied", "stale", "unchanged"]
-ChildSpec = tuple[Table, str, Callable[[uuid.UUID], list[dict[str, Any]]]]
+__all__ = ["Status", "UpsertResult", "content_hash", "decide", "ingest_order", "ingest_orders", "record_stale"]
 
-
-@dataclass(frozen=True, slots=True)
-class UpsertResult:
-    kind: str
-    shopify_id: str
-    status: Status
-    id: uuid.UUID
+# Child tables per parent, in delete order (rows pointing at others first); inserts run in reverse.
+ORDER_CHILDREN = ((TaxLine.__table__, "order_id"), (LineItem.__table__, "order_id"),
+                  (ShippingLine.__table__, "order_id"))
+REFUND_CHILDREN = ((RefundLine.__table__, "refund_id"), (RefundAdjustment.__table__, "refund_id"))
+FULFILLMENT_CHILDREN = ((FulfillmentLine.__table__, "fulfillment_id"),)
 
 
 def content_hash(record: Any) -> str:
     return hashlib.sha256(repr(record).encode("utf-8")).hexdigest()
 
 
-def decide(stored_at: datetime | None, stored_hash: str, incoming_at: datetime | None, incoming_hash: str) -> Status:
-    """applied / stale / unchanged for an incoming version against the stored one (None sorts oldest)."""
-    if incoming_hash == stored_hash and incoming_at == stored_at:
-        return "unchanged"
-    if stored_at is not None and (incoming_at is None or incoming_at < stored_at):
-        return "stale"
-    if incoming_at is not None and (stored_at is None or incoming_at > stored_at):
-        return "applied"
-    if incoming_hash == stored_hash:
-        return "unchanged"
-    return "applied" if incoming_hash > stored_hash else "stale"
-
-
-def _insert_for(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
-async def record_stale(session: AsyncSession, shop_id: uuid.UUID, kind: str, shopify_id: str,
-                       incoming_at: datetime | None, stored_at: datetime | None, source: str | None) -> None:
-    await session.execute(insert(StaleDelivery.__table__).values(
-        id=uuid.uuid4(), shop_id=shop_id, kind=kind, shopify_id=shopify_id, incoming_version_at=incoming_at,
-        stored_version_at=stored_at, source=source, created_at=utcnow()))
-    table = StaleCounter.__table__
-    stmt = _insert_for(session)(table).values(id=uuid.uuid4(), shop_id=shop_id, kind=kind, count=1)
-    await session.execute(stmt.on_conflict_do_update(index_elements=["shop_id", "kind"],
-                                                     set_={"count": table.c["count"] + 1}))
-
-
 async def _apply(session: AsyncSession, model: Any, *, shop_id: uuid.UUID, kind: str, shopify_id: str,
-                 version_at: datetime | None, record: Any, values: dict[str, Any], children: list[ChildSpec],
-                 source: str | None) -> UpsertResult:
-    table: Table = model.__table__
-    digest = content_hash(record)
-    found = (await session.execute(
-        select(table.c.id, table.c.source_updated_at, table.c.content_hash)
-        .where(table.c.shop_id == shop_id, table.c.shopify_id == shopify_id)
-    )).first()
-    if found is None:
-        row_id = uuid.uuid4()
-        now = utcnow()
-        await session.execute(insert(table).values(
-            id=row_id, shop_id=shop_id, shopify_id=shopify_id, source_updated_at=version_at, content_hash=digest,
-            revision=1, created_at=now, updated_at=now,
-            **{key: (None if isinstance(value, ColumnElement) else value) for key, value in values.items()}))
-        await _write_children(session, children, row_id, replace=False)
-        return UpsertResult(kind, shopify_id, "applied", row_id)
-    status = decide(found.source_updated_at, found.content_hash, version_at, digest)
-    if status == "stale":
-        await record_stale(session, shop_id, kind, shopify_id, version_at, found.source_updated_at, source)
-    elif status == "applied":
-        await session.execute(update(table).where(table.c.id == found.id).values(
-            source_updated_at=version_at, content_hash=digest, revision=table.c.revision + 1, updated_at=utcnow(),
-            **values))
-        await _write_children(session, children, found.id, replace=True)
-    return UpsertResult(kind, shopify_id, status, found.id)
-
-
-async def _write_children(session: AsyncSession, children: list[ChildSpec], parent_id: uuid.UUID, *,
-                          replace: bool) -> None:
-    if replace:
-        for table, fk, _ in children:
-            await session.execute(delete(table).where(table.c[fk] == parent_id))
-    for table, _, build in reversed(children):  # parents of children (lines) before rows pointing at them (taxes)
-        batch = build(parent_id)
-        if batch:
-            await session.execute(insert(table), batch)
+                 version_at: datetime | None, record: Any, values: dict[str, Any],
+                 children: ChildRows | None = None, child_tables: tuple[tuple[Table, str], ...] = (),
+                 source: str | None = None) -> UpsertResult:
+    """One delivery through the batch path (a batch of one)."""
+    delivery = Delivery(kind, shopify_id, version_at, content_hash(record), values, children, source)
+    return (await apply_batch(session, model, shop_id, [delivery], child_tables))[0]
 
 
 async def upsert_order(session: AsyncSession, shop_id: uuid.UUID, record: OrderRecord, *,
@@ -132,83 +71,40 @@ async def upsert_order(session: AsyncSession, shop_id: uuid.UUID, record: OrderR
 async def upsert_order_row(session: AsyncSession, shop_id: uuid.UUID, record: OrderRecord, *,
                            source: str | None = None) -> UpsertResult:
     """The order row with its line items, shipping lines and tax lines (not the embedded refunds etc.)."""
-    built: dict[uuid.UUID, tuple[list, list, list]] = {}
-
-    def part(index: int) -> Callable[[uuid.UUID], list[dict[str, Any]]]:
-        def build(order_id: uuid.UUID) -> list[dict[str, Any]]:
-            if order_id not in built:
-                built[order_id] = rows.order_children(record, shop_id, order_id)
-            return built[order_id][index]
-        return build
-
-    children: list[ChildSpec] = [(TaxLine.__table__, "order_id", part(2)), (LineItem.__table__, "order_id", part(0)),
-                                 (ShippingLine.__table__, "order_id", part(1))]
-    return await _apply(session, Order, shop_id=shop_id, kind="order", shopify_id=record.shopify_id,
-                        version_at=record.version_at, record=_without_embedded(record),
-                        values=rows.order_values(record), children=children, source=source)
-
-
-def _without_embedded(record: OrderRecord) -> OrderRecord:
-    """The part of an order its own row stores (embedded refunds etc. version separately)."""
-    return replace(record, refunds=(), fulfillments=(), fulfillment_orders=(), transactions=(), returns=())
+    return (await apply_batch(session, Order, shop_id, [order_delivery(shop_id, record, source)],
+                              ORDER_CHILDREN))[0]
 
 
 async def ingest_order(session: AsyncSession, shop_id: uuid.UUID, record: OrderRecord, *,
                        observed_at: datetime | None = None, source: str | None = None) -> list[UpsertResult]:
     """The order and everything embedded in it, each under its own version rule."""
-    results = [await upsert_order_row(session, shop_id, record, source=source)]
-    for refund in record.refunds:
-        results += await upsert_refund(session, shop_id, refund, source=source)
-    for fulfillment in record.fulfillments:
-        results.append(await upsert_fulfillment(session, shop_id, fulfillment, source=source))
-    for fulfillment_order in record.fulfillment_orders:
-        results.append(await upsert_fulfillment_order(session, shop_id, fulfillment_order, source=source))
-    for transaction in record.transactions:
-        results.append(await upsert_transaction(session, shop_id, transaction, source=source))
-    for item in record.returns:
-        results.append(await upsert_return(session, shop_id, item, version_at=observed_at or record.version_at,
-                                           source=source))
-    return results
+    return (await ingest_orders(session, shop_id, [record], observed_at=observed_at, source=source))[0]
 
 
 async def upsert_refund(session: AsyncSession, shop_id: uuid.UUID, record: RefundRecord, *,
                         source: str | None = None) -> list[UpsertResult]:
     """The refund with its lines and adjustments, then each of its transactions."""
-    children: list[ChildSpec] = [
-        (RefundLine.__table__, "refund_id", lambda rid: rows.refund_children(record, shop_id, rid)[0]),
-        (RefundAdjustment.__table__, "refund_id", lambda rid: rows.refund_children(record, shop_id, rid)[1]),
-    ]
-    result = await _apply(session, Refund, shop_id=shop_id, kind="refund", shopify_id=record.shopify_id,
-                          version_at=record.version_at, record=replace(record, transactions=()),
-                          values=rows.refund_values(record), children=children, source=source)
-    results = [result]
-    for transaction in record.transactions:
-        results.append(await upsert_transaction(session, shop_id, transaction, source=source))
-    return results
+    results = await apply_batch(session, Refund, shop_id, [refund_delivery(shop_id, record, source)],
+                                REFUND_CHILDREN)
+    transactions = [transaction_delivery(tx, None, source) for tx in record.transactions]
+    return results + await apply_batch(session, Transaction, shop_id, transactions)
 
 
 async def upsert_transaction(session: AsyncSession, shop_id: uuid.UUID, record: TransactionRecord, *,
                              observed_at: datetime | None = None, source: str | None = None) -> UpsertResult:
     """A transaction; its version is `observed_at` when given (a status read later must win), else its own time."""
-    return await _apply(session, Transaction, shop_id=shop_id, kind=record.resource, shopify_id=record.shopify_id,
-                        version_at=observed_at or record.version_at, record=record, values=rows.transaction_values(record),
-                        children=[], source=source)
+    return (await apply_batch(session, Transaction, shop_id, [transaction_delivery(record, observed_at, source)]))[0]
 
 
 async def upsert_fulfillment(session: AsyncSession, shop_id: uuid.UUID, record: FulfillmentRecord, *,
                              source: str | None = None) -> UpsertResult:
-    children: list[ChildSpec] = [(FulfillmentLine.__table__, "fulfillment_id",
-                                  lambda fid: rows.fulfillment_lines(record, shop_id, fid))]
-    return await _apply(session, Fulfillment, shop_id=shop_id, kind="fulfillment", shopify_id=record.shopify_id,
-                        version_at=record.version_at, record=record, values=rows.fulfillment_values(record),
-                        children=children, source=source)
+    return (await apply_batch(session, Fulfillment, shop_id, [fulfillment_delivery(shop_id, record, source)],
+                              FULFILLMENT_CHILDREN))[0]
 
 
 async def upsert_fulfillment_order(session: AsyncSession, shop_id: uuid.UUID, record: FulfillmentOrderRecord, *,
                                    source: str | None = None) -> UpsertResult:
-    return await _apply(session, FulfillmentOrder, shop_id=shop_id, kind="fulfillment_order",
-                        shopify_id=record.shopify_id, version_at=record.version_at, record=record,
-                        values=rows.fulfillment_order_values(record), children=[], source=source)
+    return (await apply_batch(session, FulfillmentOrder, shop_id, [fulfillment_order_delivery(record, source)]))[0]
 
 
 async def upsert_return(session: AsyncSession, shop_id: uuid.UUID, record: ReturnRecord, *,
@@ -226,7 +122,7 @@ async def upsert_return(session: AsyncSession, shop_id: uuid.UUID, record: Retur
         if values[key] is None:
             values[key] = table.c[key]
     result = await _apply(session, Return, shop_id=shop_id, kind="return", shopify_id=record.shopify_id,
-                          version_at=version_at, record=record, values=values, children=[], source=source)
+                          version_at=version_at, record=record, values=values, source=source)
     if result.status == "stale" and (record.order_id or record.name):  # immutable facts fill gaps, never overwrite
         for key, value in (("order_gid", record.order_id), ("name", record.name)):
             if value is not None:
@@ -255,7 +151,7 @@ async def upsert_payout(session: AsyncSession, shop_id: uuid.UUID, record: Payou
         amount = summary.get(name)
         values[f"{name}_minor"] = rows.to_minor(amount, currency) if amount is not None else None
     return await _apply(session, Payout, shop_id=shop_id, kind="payout", shopify_id=record.shopify_id,
-                        version_at=observed_at or record.version_at, record=record, values=values, children=[], source=source)
+                        version_at=observed_at or record.version_at, record=record, values=values, source=source)
 
 
 async def upsert_balance_transaction(session: AsyncSession, shop_id: uuid.UUID, record: BalanceTransactionRecord, *,
@@ -272,7 +168,7 @@ async def upsert_balance_transaction(session: AsyncSession, shop_id: uuid.UUID, 
     }
     return await _apply(session, BalanceTransaction, shop_id=shop_id, kind="balance_transaction",
                         shopify_id=record.shopify_id, version_at=observed_at or record.version_at, record=record, values=values,
-                        children=[], source=source)
+                        source=source)
 
 
 async def upsert_inventory_level(session: AsyncSession, shop_id: uuid.UUID, record: InventoryLevelRecord, *,
@@ -281,4 +177,99 @@ async def upsert_inventory_level(session: AsyncSession, shop_id: uuid.UUID, reco
               "available": record.available, "validation_issues": []}
     return await _apply(session, InventoryLevel, shop_id=shop_id, kind="inventory_level",
                         shopify_id=f"{record.inventory_item_id}@{record.location_id}", version_at=record.updated_at,
-                        record=record, values=values, children=[], source=source)
+                        record=record, values=values, source=source)
+
+
+def _without_embedded(record: OrderRecord) -> OrderRecord:
+    """The part of an order its own row stores (embedded refunds etc. version separately)."""
+    return replace(record, refunds=(), fulfillments=(), fulfillment_orders=(), transactions=(), returns=())
+
+
+def order_delivery(shop_id: uuid.UUID, record: OrderRecord, source: str | None) -> Delivery:
+    def children(order_id: uuid.UUID) -> dict[Table, list[dict[str, Any]]]:
+        lines, shipping, taxes = rows.order_children(record, shop_id, order_id)
+        return {LineItem.__table__: lines, ShippingLine.__table__: shipping, TaxLine.__table__: taxes}
+
+    return Delivery("order", record.shopify_id, record.version_at, content_hash(_without_embedded(record)),
+                    rows.order_values(record), children, source)
+
+
+def refund_delivery(shop_id: uuid.UUID, record: RefundRecord, source: str | None) -> Delivery:
+    def children(refund_id: uuid.UUID) -> dict[Table, list[dict[str, Any]]]:
+        lines, adjustments = rows.refund_children(record, shop_id, refund_id)
+        return {RefundLine.__table__: lines, RefundAdjustment.__table__: adjustments}
+
+    return Delivery("refund", record.shopify_id, record.version_at, content_hash(replace(record, transactions=())),
+                    rows.refund_values(record), children, source)
+
+
+def transaction_delivery(record: TransactionRecord, observed_at: datetime | None, source: str | None) -> Delivery:
+    return Delivery(record.resource, record.shopify_id, observed_at or record.version_at, content_hash(record),
+                    rows.transaction_values(record), None, source)
+
+
+def fulfillment_delivery(shop_id: uuid.UUID, record: FulfillmentRecord, source: str | None) -> Delivery:
+    def children(fulfillment_id: uuid.UUID) -> dict[Table, list[dict[str, Any]]]:
+        return {FulfillmentLine.__table__: rows.fulfillment_lines(record, shop_id, fulfillment_id)}
+
+    return Delivery("fulfillment", record.shopify_id, record.version_at, content_hash(record),
+                    rows.fulfillment_values(record), children, source)
+
+
+def fulfillment_order_delivery(record: FulfillmentOrderRecord, source: str | None) -> Delivery:
+    return Delivery("fulfillment_order", record.shopify_id, record.version_at, content_hash(record),
+                    rows.fulfillment_order_values(record), None, source)
+
+
+class _OrderBatch:
+    """Deliveries of many orders grouped by table, each table keeping the one-by-one sequence (an order, then its
+    refunds each followed by the refund's transactions, fulfillments, fulfillment orders, the order's transactions,
+    returns); `slots` remembers where each delivery's result goes in its record's result list."""
+
+    def __init__(self, count: int) -> None:
+        self.results: list[list[UpsertResult | None]] = [[] for _ in range(count)]
+        self.tables: dict[Any, tuple[list[Delivery], list[tuple[int, int]]]] = {
+            model: ([], []) for model in (Order, Refund, Transaction, Fulfillment, FulfillmentOrder)}
+
+    def add(self, model: Any, index: int, delivery: Delivery) -> None:
+        deliveries, slots = self.tables[model]
+        deliveries.append(delivery)
+        slots.append((index, len(self.results[index])))
+        self.results[index].append(None)
+
+    def slot(self, index: int) -> int:
+        self.results[index].append(None)
+        return len(self.results[index]) - 1
+
+
+async def ingest_orders(session: AsyncSession, shop_id: uuid.UUID, records: Sequence[OrderRecord], *,
+                        observed_at: datetime | None = None, source: str | None = None) -> list[list[UpsertResult]]:
+    """Many orders with everything embedded in them, each under its own version rule, written in bulk.
+
+    Per record, the results are those `ingest_order` returns (the order's own result first). The final state is
+    the state the records ingested one by one in this order would leave (same versions, revisions, stale rows)."""
+    batch = _OrderBatch(len(records))
+    returns: list[tuple[int, int, ReturnRecord, datetime | None]] = []
+    for index, record in enumerate(records):
+        batch.add(Order, index, order_delivery(shop_id, record, source))
+        for refund in record.refunds:
+            batch.add(Refund, index, refund_delivery(shop_id, refund, source))
+            for tx in refund.transactions:
+                batch.add(Transaction, index, transaction_delivery(tx, None, source))
+        for fulfillment in record.fulfillments:
+            batch.add(Fulfillment, index, fulfillment_delivery(shop_id, fulfillment, source))
+        for fulfillment_order in record.fulfillment_orders:
+            batch.add(FulfillmentOrder, index, fulfillment_order_delivery(fulfillment_order, source))
+        for tx in record.transactions:
+            batch.add(Transaction, index, transaction_delivery(tx, None, source))
+        for item in record.returns:
+            returns.append((index, batch.slot(index), item, observed_at or record.version_at))
+    children = {Order: ORDER_CHILDREN, Refund: REFUND_CHILDREN, Fulfillment: FULFILLMENT_CHILDREN}
+    for model, (deliveries, slots) in batch.tables.items():
+        outcomes = await apply_batch(session, model, shop_id, deliveries, children.get(model, ()))
+        for (index, position), outcome in zip(slots, outcomes, strict=True):
+            batch.results[index][position] = outcome
+    for index, position, item, version_at in returns:  # rare; their merge rules keep them one at a time
+        batch.results[index][position] = await upsert_return(session, shop_id, item, version_at=version_at,
+                                                             source=source)
+    return [[result for result in results if result is not None] for results in batch.results]

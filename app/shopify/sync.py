@@ -184,20 +184,22 @@ class StoreCounts:
 
 async def store_orders(session: AsyncSession, shop_id: uuid.UUID, nodes: list[dict[str, Any]],
                        source: str = "shopify_sync") -> StoreCounts:
-    """Map and upsert GraphQL order nodes through the commerce service (idempotent; newer updatedAt wins)."""
-    from app.commerce.service import upsert_order
+    """Map GraphQL order nodes and store them in one batch (idempotent; newer updatedAt wins; the counts are the
+    orders' own outcomes, exactly as one-by-one upserts in node order would give them)."""
+    from app.commerce.service import ingest_orders
     from app.shopify.mapping import MappingError, order_from_graphql
 
     counts = StoreCounts()
+    records = []
     for node in nodes:
         try:
-            record = order_from_graphql(node)
+            records.append(order_from_graphql(node))
         except MappingError as exc:
             counts.failed.append(f"{node.get('id')}: {exc}")
             log.warning("shopify order %s could not be mapped: %s", node.get("id"), exc)
-            continue
-        outcome = await upsert_order(session, shop_id, record, source=source)
-        setattr(counts, outcome.status, getattr(counts, outcome.status) + 1)
+    for results in await ingest_orders(session, shop_id, records, source=source):
+        status = results[0].status
+        setattr(counts, status, getattr(counts, status) + 1)
     return counts
 
 

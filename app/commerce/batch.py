@@ -1,0 +1,228 @@
+"""The one write path for versioned canonical rows: a batch of deliveries of one table, decided and written in bulk.
+
+`apply_batch` loads the stored versions of every Shopify id in the batch in one query, then decides each delivery
+in input order against the version it would meet had the deliveries been applied one at a time (a later delivery
+of the same id meets the earlier one's outcome). Only then does it write, per table a handful of statements:
+one multi-row INSERT for new parents, one executemany UPDATE for newer versions, one DELETE per child table for
+the replaced parents, one executemany INSERT per child table, and the stale audit rows. So a batch leaves exactly
+the state the one-by-one sequence leaves: the last applied version of each row with its own children, `revision`
+raised once per applied version, one STALE_EVENT row per stale delivery and the per-kind counters summed.
+
+Invariant the callers keep: deliveries of different tables never influence each other, so a caller may group a
+sequence of deliveries by table as long as it keeps their relative order within each table.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.commerce.models import StaleCounter, StaleDelivery
+from app.db import utcnow
+
+Status = Literal["applied", "stale", "unchanged"]
+ChildRows = Callable[[uuid.UUID], dict[Table, list[dict[str, Any]]]]
+CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    kind: str
+    shopify_id: str
+    status: Status
+    id: uuid.UUID
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One incoming version of one row. `values` may hold column expressions (keep the stored value) only in
+    batches of a single delivery; `children` builds the child rows for a parent id, per child table."""
+
+    kind: str
+    shopify_id: str
+    version_at: datetime | None
+    digest: str
+    values: dict[str, Any]
+    children: ChildRows | None = None
+    source: str | None = None
+
+
+@dataclass(slots=True)
+class _Row:
+    """A row as the batch sees it: stored (`is_new` False) or to be inserted, with the last applied delivery."""
+
+    id: uuid.UUID
+    version_at: datetime | None
+    digest: str
+    is_new: bool
+    applied: Delivery | None = None
+    raised: int = 0  # applied versions on top of the stored (or inserted) one
+
+
+@dataclass(slots=True)
+class _Stale:
+    kind: str
+    shopify_id: str
+    incoming_at: datetime | None
+    stored_at: datetime | None
+    source: str | None
+
+
+@dataclass(slots=True)
+class _Plan:
+    rows: dict[str, _Row] = field(default_factory=dict)
+    stale: list[_Stale] = field(default_factory=list)
+
+
+def decide(stored_at: datetime | None, stored_hash: str, incoming_at: datetime | None, incoming_hash: str) -> Status:
+    """applied / stale / unchanged for an incoming version against the stored one (None sorts oldest)."""
+    if incoming_hash == stored_hash and incoming_at == stored_at:
+        return "unchanged"
+    if stored_at is not None and (incoming_at is None or incoming_at < stored_at):
+        return "stale"
+    if incoming_at is not None and (stored_at is None or incoming_at > stored_at):
+        return "applied"
+    if incoming_hash == stored_hash:
+        return "unchanged"
+    return "applied" if incoming_hash > stored_hash else "stale"
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def insert_for(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def apply_batch(session: AsyncSession, model: Any, shop_id: uuid.UUID, deliveries: Sequence[Delivery],
+                      child_tables: Sequence[tuple[Table, str]] = ()) -> list[UpsertResult]:
+    """Decide and write `deliveries` (one table, input order); one result per delivery, in input order.
+
+    `child_tables` lists (table, parent foreign key) in delete order; inserts run in the reverse order, so rows that
+    others point at (lines) exist before the rows pointing at them (tax lines)."""
+    if not deliveries:
+        return []
+    table: Table = model.__table__
+    plan = _Plan(rows=await _stored(session, table, shop_id, deliveries))
+    results = [_decide_one(plan, delivery) for delivery in deliveries]
+    await _write_parents(session, table, shop_id, plan)
+    await _write_children(session, plan, child_tables)
+    await record_stale_many(session, shop_id, plan.stale)
+    return results
+
+
+async def _stored(session: AsyncSession, table: Table, shop_id: uuid.UUID,
+                  deliveries: Sequence[Delivery]) -> dict[str, _Row]:
+    ids = list(dict.fromkeys(d.shopify_id for d in deliveries))
+    found: dict[str, _Row] = {}
+    for part in chunks(ids):
+        query = select(table.c.shopify_id, table.c.id, table.c.source_updated_at, table.c.content_hash).where(
+            table.c.shop_id == shop_id, table.c.shopify_id.in_(part) if len(part) > 1 else table.c.shopify_id == part[0])
+        for row in (await session.execute(query)).all():
+            found[row.shopify_id] = _Row(row.id, row.source_updated_at, row.content_hash, is_new=False)
+    return found
+
+
+def _decide_one(plan: _Plan, delivery: Delivery) -> UpsertResult:
+    row = plan.rows.get(delivery.shopify_id)
+    if row is None:
+        row = _Row(uuid.uuid4(), delivery.version_at, delivery.digest, is_new=True, applied=delivery)
+        plan.rows[delivery.shopify_id] = row
+        return UpsertResult(delivery.kind, delivery.shopify_id, "applied", row.id)
+    status = decide(row.version_at, row.digest, delivery.version_at, delivery.digest)
+    if status == "stale":
+        plan.stale.append(_Stale(delivery.kind, delivery.shopify_id, delivery.version_at, row.version_at,
+                                 delivery.source))
+    elif status == "applied":
+        row.version_at, row.digest, row.applied = delivery.version_at, delivery.digest, delivery
+        row.raised += 1
+    return UpsertResult(delivery.kind, delivery.shopify_id, status, row.id)
+
+
+async def _write_parents(session: AsyncSession, table: Table, shop_id: uuid.UUID, plan: _Plan) -> None:
+    now = utcnow()
+    new = [_insert_values(shop_id, shopify_id, row, now) for shopify_id, row in plan.rows.items() if row.is_new]
+    if new:
+        await session.execute(insert(table), new)
+    changed = [row for row in plan.rows.values() if not row.is_new and row.raised]
+    plain = [row for row in changed if not _has_expressions(row)]
+    if plain:
+        stmt = update(table).where(table.c.id == bindparam("b_id")).values(
+            revision=table.c.revision + bindparam("b_raised"))
+        await session.execute(stmt, [{"b_id": row.id, "b_raised": row.raised, **_update_values(row, now)}
+                                     for row in plain])
+    for row in changed:
+        if _has_expressions(row):  # a single delivery keeping stored columns: its own statement
+            await session.execute(update(table).where(table.c.id == row.id).values(
+                revision=table.c.revision + row.raised, **_update_values(row, now)))
+
+
+def _has_expressions(row: _Row) -> bool:
+    assert row.applied is not None
+    return any(isinstance(value, ColumnElement) for value in row.applied.values.values())
+
+
+def _insert_values(shop_id: uuid.UUID, shopify_id: str, row: _Row, now: datetime) -> dict[str, Any]:
+    assert row.applied is not None
+    values = {key: (None if isinstance(value, ColumnElement) else value)
+              for key, value in row.applied.values.items()}
+    return {"id": row.id, "shop_id": shop_id, "shopify_id": shopify_id, "source_updated_at": row.version_at,
+            "content_hash": row.digest, "revision": 1 + row.raised, "created_at": now, "updated_at": now, **values}
+
+
+def _update_values(row: _Row, now: datetime) -> dict[str, Any]:
+    assert row.applied is not None
+    return {"source_updated_at": row.version_at, "content_hash": row.digest, "updated_at": now,
+            **row.applied.values}
+
+
+async def _write_children(session: AsyncSession, plan: _Plan, child_tables: Sequence[tuple[Table, str]]) -> None:
+    """Children of every parent whose version changed: the stored set deleted, the last applied set inserted."""
+    if not child_tables:
+        return
+    replaced = [row.id for row in plan.rows.values() if not row.is_new and row.raised]
+    for table, fk in child_tables:
+        for part in chunks(replaced):
+            await session.execute(delete(table).where(table.c[fk].in_(part) if len(part) > 1
+                                                      else table.c[fk] == part[0]))
+    built: dict[Table, list[dict[str, Any]]] = {table: [] for table, _ in child_tables}
+    for row in plan.rows.values():
+        if (row.is_new or row.raised) and row.applied is not None and row.applied.children is not None:
+            for table, rows in row.applied.children(row.id).items():
+                built[table].extend(rows)
+    for table, _ in reversed(child_tables):
+        if built[table]:
+            await session.execute(insert(table), built[table])
+
+
+async def record_stale_many(session: AsyncSession, shop_id: uuid.UUID, stale: Sequence[_Stale]) -> None:
+    """One STALE_EVENT row per stale delivery; the per-(shop, kind) counters raised by their number."""
+    if not stale:
+        return
+    now = utcnow()
+    await session.execute(insert(StaleDelivery.__table__), [
+        {"id": uuid.uuid4(), "shop_id": shop_id, "kind": item.kind, "shopify_id": item.shopify_id,
+         "incoming_version_at": item.incoming_at, "stored_version_at": item.stored_at, "source": item.source,
+         "created_at": now} for item in stale])
+    table = StaleCounter.__table__
+    for kind, number in Counter(item.kind for item in stale).items():
+        stmt = insert_for(session)(table).values(id=uuid.uuid4(), shop_id=shop_id, kind=kind, count=number)
+        await session.execute(stmt.on_conflict_do_update(index_elements=["shop_id", "kind"],
+                                                         set_={"count": table.c["count"] + number}))
+
+
+async def record_stale(session: AsyncSession, shop_id: uuid.UUID, kind: str, shopify_id: str,
+                       incoming_at: datetime | None, stored_at: datetime | None, source: str | None) -> None:
+    await record_stale_many(session, shop_id, [_Stale(kind, shopify_id, incoming_at, stored_at, source)])
