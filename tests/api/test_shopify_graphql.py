@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import make_key, make_shop
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from app.main import create_app
+from tests.api.conftest import Api, make_key, make_shop
+from tests.conftest import make_settings
 
 SYNC = 'mutation { syncShop(shop: "alpha.myshopify.com") { jobs { id name status } errors { code message field } } }'
 JOBS = "query J($ids: [ID!]!) { jobs(ids: $ids) { id name status } }"
+
+
+@pytest.fixture
+def api(database_url: str) -> Iterator[Api]:
+    """No in-process worker: the jobs these mutations queue stay pending, which is what the tests look at."""
+    settings = make_settings(database_url, embedded_worker=False)
+    with TestClient(create_app(settings)) as client:
+        yield Api(client, settings)
 
 
 def _setup(api):  # type: ignore[no-untyped-def]
     secret = api.settings.secret_key.get_secret_value()
 
     async def setup(database):  # type: ignore[no-untyped-def]
-        # The Admin API URL is a closed loopback port: the jobs start (and fail, and retry) without any network.
+        # A closed loopback port as the Admin API: nothing here may reach the network even if a job ran.
         await make_shop(database, "alpha.myshopify.com", key=secret, api_url="http://127.0.0.1:9",
                         access_token="shpat_test_token")
         await make_shop(database, "beta.myshopify.com", key=secret)
