@@ -1,0 +1,53 @@
+"""The whole path a user takes, over real sockets: a sandbox store on a loopback port, the real app with its
+in-process worker, `backfillShop` and `syncShop` through GraphQL, then the orders through GraphQL."""
+
+from __future__ import annotations
+
+import time
+
+from app.shopify.sandbox import create_sandbox_app, generate_store
+from app.shopify.sandbox.runner import SandboxServer
+from tests.api.conftest import make_key, make_shop
+
+ORDERS = 30
+COUNT = 'query($shop: String!) { orders(shop: $shop, first: 1) { totalCount } }'
+
+
+def _wait(api, key: str, ids: list[str], timeout: float = 90.0) -> list[dict]:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        jobs = api.graphql("query($ids: [ID!]!) { jobs(ids: $ids) { status lastError } }", key,
+                           {"ids": ids}).json()["data"]["jobs"]
+        if all(j["status"] != "pending" for j in jobs) or time.monotonic() > deadline:
+            return jobs
+        time.sleep(0.2)
+
+
+def _start(api, key: str, mutation: str) -> list[str]:  # type: ignore[no-untyped-def]
+    payload = api.graphql(f'mutation {{ {mutation}(shop: "e2e.myshopify.com") {{ jobs {{ id }} errors {{ code }} }} }}',
+                          key).json()["data"][mutation]
+    assert payload["errors"] == []
+    return [j["id"] for j in payload["jobs"]]
+
+
+def test_backfill_then_sync_through_the_api(api) -> None:  # type: ignore[no-untyped-def]
+    store = generate_store(seed=5, orders=ORDERS, shop_domain="e2e.myshopify.com", plan="plus")
+    token = next(iter(store.tokens))
+    with SandboxServer(create_sandbox_app(store)) as sandbox:
+        secret = api.settings.secret_key.get_secret_value()
+
+        async def setup(database):  # type: ignore[no-untyped-def]
+            await make_shop(database, "e2e.myshopify.com", key=secret, api_url=sandbox.url, access_token=token,
+                            tax_profile={"established": "DE", "digital_auto_fulfill": False})
+            return await make_key(database, "finance", ["e2e.myshopify.com"])
+
+        key = api.run(setup)
+        assert [j["status"] for j in _wait(api, key, _start(api, key, "backfillShop"))] == ["done"]
+        # the backfill continues in follow-up jobs (bulk operation, ingest slices): wait for the orders to land
+        deadline = time.monotonic() + 90
+        while api.graphql(COUNT, key, {"shop": "e2e.myshopify.com"}).json()["data"]["orders"]["totalCount"] < ORDERS:
+            assert time.monotonic() < deadline, "the backfill did not store every order"
+            time.sleep(0.3)
+        assert [j["status"] for j in _wait(api, key, _start(api, key, "syncShop"))] == ["done"]
+    total = api.graphql(COUNT, key, {"shop": "e2e.myshopify.com"}).json()["data"]["orders"]["totalCount"]
+    assert total == ORDERS
