@@ -49,5 +49,30 @@ def test_backfill_then_sync_through_the_api(api) -> None:  # type: ignore[no-unt
             assert time.monotonic() < deadline, "the backfill did not store every order"
             time.sleep(0.3)
         assert [j["status"] for j in _wait(api, key, _start(api, key, "syncShop"))] == ["done"]
+        health = api.graphql('{ bindingHealth(shop: "e2e.myshopify.com") { ok needsReauth checks { name ok why fix } } }',
+                             key).json()["data"]["bindingHealth"]
     total = api.graphql(COUNT, key, {"shop": "e2e.myshopify.com"}).json()["data"]["orders"]["totalCount"]
     assert total == ORDERS
+    checks = {c["name"]: c for c in health["checks"]}
+    assert {"token", "api_version", "shop_domain", "read_scopes", "write_scopes", "webhooks"} <= set(checks)
+    assert all(checks[name]["ok"] for name in ("token", "shop_domain", "read_scopes", "write_scopes", "webhooks"))
+    assert health["needsReauth"] is False
+
+
+def test_binding_health_flags_a_revoked_token(api) -> None:  # type: ignore[no-untyped-def]
+    store = generate_store(seed=6, orders=3, shop_domain="e2e.myshopify.com", plan="plus")
+    with SandboxServer(create_sandbox_app(store)) as sandbox:
+        secret = api.settings.secret_key.get_secret_value()
+
+        async def setup(database):  # type: ignore[no-untyped-def]
+            await make_shop(database, "e2e.myshopify.com", key=secret, api_url=sandbox.url,
+                            access_token="shpat_revoked_long_ago")
+            return await make_key(database, "admin", ["e2e.myshopify.com"])
+
+        key = api.run(setup)
+        health = api.graphql('{ bindingHealth(shop: "e2e.myshopify.com") { ok needsReauth checks { name ok fix } } }',
+                             key).json()["data"]["bindingHealth"]
+    assert (health["ok"], health["needsReauth"]) == (False, True)
+    assert health["checks"][0]["name"] == "token" and "set-credentials" in health["checks"][0]["fix"]
+    shops = api.graphql("{ shops { domain needsReauth reauthReason } }", key).json()["data"]["shops"]
+    assert shops[0]["needsReauth"] is True and "401" in shops[0]["reauthReason"]
