@@ -7,7 +7,7 @@ without a round trip per row.
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from app.commerce.money import to_minor
@@ -31,11 +31,13 @@ def single_minor(value: Money | None) -> int | None:
 
 
 def address_json(value: Address | None) -> dict[str, Any] | None:
+    """The address's non-empty fields (all plain strings, so no deep copy is needed)."""
     if value is None:
         return None
-    return {key: item for key, item in asdict(value).items() if item is not None}
+    return {name: item for name in ADDRESS_FIELDS if (item := getattr(value, name)) is not None}
 
 
+ADDRESS_FIELDS = tuple(field.name for field in fields(Address))
 ORDER_MONEY = ("subtotal", "total_price", "total_tax", "total_discounts", "total_shipping", "current_total_price",
                "current_total_tax", "total_outstanding", "total_duties")
 

@@ -19,10 +19,8 @@ of orders costs the same handful of statements per table, whatever the number of
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +28,9 @@ from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.commerce import rows
-from app.commerce.batch import ChildRows, Delivery, Status, UpsertResult, apply_batch, decide, record_stale
+from app.commerce.batch import (
+    ChildRows, Delivery, Status, UpsertResult, apply_batch, decide, record_digest, record_stale,
+)
 from app.commerce.models import (
     BalanceTransaction, Fulfillment, FulfillmentLine, FulfillmentOrder, InventoryLevel, LineItem, Order, Payout,
     Refund, RefundAdjustment, RefundLine, Return, ReturnLine, ShippingLine, TaxLine, Transaction,
@@ -49,8 +49,13 @@ REFUND_CHILDREN = ((RefundLine.__table__, "refund_id"), (RefundAdjustment.__tabl
 FULFILLMENT_CHILDREN = ((FulfillmentLine.__table__, "fulfillment_id"),)
 
 
+EMBEDDED = frozenset({"refunds", "fulfillments", "fulfillment_orders", "transactions", "returns"})
+NO_TRANSACTIONS = frozenset({"transactions"})
+
+
 def content_hash(record: Any) -> str:
-    return hashlib.sha256(repr(record).encode("utf-8")).hexdigest()
+    """sha256 of the record's repr (see `record_digest`)."""
+    return record_digest(record)
 
 
 async def _apply(session: AsyncSession, model: Any, *, shop_id: uuid.UUID, kind: str, shopify_id: str,
@@ -180,17 +185,12 @@ async def upsert_inventory_level(session: AsyncSession, shop_id: uuid.UUID, reco
                         record=record, values=values, source=source)
 
 
-def _without_embedded(record: OrderRecord) -> OrderRecord:
-    """The part of an order its own row stores (embedded refunds etc. version separately)."""
-    return replace(record, refunds=(), fulfillments=(), fulfillment_orders=(), transactions=(), returns=())
-
-
 def order_delivery(shop_id: uuid.UUID, record: OrderRecord, source: str | None) -> Delivery:
     def children(order_id: uuid.UUID) -> dict[Table, list[dict[str, Any]]]:
         lines, shipping, taxes = rows.order_children(record, shop_id, order_id)
         return {LineItem.__table__: lines, ShippingLine.__table__: shipping, TaxLine.__table__: taxes}
 
-    return Delivery("order", record.shopify_id, record.version_at, content_hash(_without_embedded(record)),
+    return Delivery("order", record.shopify_id, record.version_at, record_digest(record, EMBEDDED),
                     rows.order_values(record), children, source)
 
 
@@ -199,7 +199,7 @@ def refund_delivery(shop_id: uuid.UUID, record: RefundRecord, source: str | None
         lines, adjustments = rows.refund_children(record, shop_id, refund_id)
         return {RefundLine.__table__: lines, RefundAdjustment.__table__: adjustments}
 
-    return Delivery("refund", record.shopify_id, record.version_at, content_hash(replace(record, transactions=())),
+    return Delivery("refund", record.shopify_id, record.version_at, record_digest(record, NO_TRANSACTIONS),
                     rows.refund_values(record), children, source)
 
 

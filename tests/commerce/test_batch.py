@@ -3,6 +3,7 @@ statements per batch whatever its size."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import uuid
@@ -16,6 +17,7 @@ from sqlalchemy import event, select
 
 from app.commerce import models as cm
 from app.commerce import service
+from app.commerce.batch import record_digest
 from app.commerce.records import OrderRecord
 from app.shopify import bulk
 from app.shopify.client import AdminClient
@@ -119,7 +121,7 @@ async def test_batches_leave_exactly_the_state_of_one_by_one_upserts(db, setting
     records = await base_records()
     sequence = [variant(records[index % len(records)], shift, note) for index, shift, note in picks]
     bounds = sorted({0, len(sequence), *(min(cut, len(sequence)) for cut in cuts)})
-    rounds = [sequence[start:end] for start, end in zip(bounds, bounds[1:])]
+    rounds = [sequence[start:end] for start, end in itertools.pairwise(bounds)]
     number = next(_domains)
     one = await add_shop(db, settings, f"one-{number}.myshopify.com")
     many = await add_shop(db, settings, f"many-{number}.myshopify.com")
@@ -142,7 +144,7 @@ async def test_a_batch_is_a_fixed_handful_of_statements_whatever_its_size(db, se
     shop = await add_shop(db, settings, "batch.myshopify.com")
     statements: list[str] = []
 
-    def count_statement(conn, cursor, statement, *args):  # noqa: ANN001
+    def count_statement(conn, cursor, statement, *args):
         statements.append(statement.split()[0].upper())
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", count_statement)
@@ -167,3 +169,19 @@ async def test_a_batch_is_a_fixed_handful_of_statements_whatever_its_size(db, se
     async with db.sessionmaker() as session:
         revisions = (await session.scalars(select(cm.Order.revision).where(cm.Order.shop_id == shop))).all()
     assert sorted(revisions) == [2] * len(records)
+
+
+async def test_record_digest_is_exactly_the_sha256_of_repr() -> None:
+    """Stored content hashes settle ties with new deliveries: the fast digest must equal the original definition."""
+    def original(value) -> str:
+        return hashlib.sha256(repr(value).encode("utf-8")).hexdigest()
+
+    records = await base_records()
+    for record in records:
+        assert service.content_hash(record) == original(record)
+        assert record_digest(record, service.EMBEDDED) == original(replace(
+            record, refunds=(), fulfillments=(), fulfillment_orders=(), transactions=(), returns=()))
+        for refund in record.refunds:
+            assert record_digest(refund, service.NO_TRANSACTIONS) == original(replace(refund, transactions=()))
+        for item in (*record.fulfillments, *record.transactions, *record.returns, *record.line_items):
+            assert service.content_hash(item) == original(item)
