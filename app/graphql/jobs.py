@@ -74,7 +74,7 @@ async def _visible_job_ids(session: Any, ids: list[uuid.UUID], shops: frozenset[
     An id may name a row directly or through a deduplicated enqueue (an alias): the row's payload decides."""
     rows_of = await resolve_job_ids(session, ids)
     payloads = dict((await session.execute(select(OutboxMessage.id, OutboxMessage.payload)
-                                           .where(OutboxMessage.id.in_(set(rows_of.values()))))).tuples().all())
+                                           .where(OutboxMessage.id.in_(set(rows_of.values()))))).all())
     return {i for i, row in rows_of.items()
             if row in payloads and (shops is None or _shop_of(payloads[row]) in shops)}
 
