@@ -11,6 +11,10 @@ session and the unit of work commits everything at once. Consequences:
 On SQLite the job transactions of one process are also serialised by an asyncio lock: waiting on the lock is much
 cheaper than SQLite's busy-timeout sleeps, and the database allows one writer anyway. (Handlers that call remote
 services should therefore keep their transactions short on SQLite, e.g. by splitting work into follow-up jobs.)
+Because of that lock, the worker's executor (built with `hold_connection=True` by `WorkerResources`, which closes
+it) runs its SQLite transactions on one connection it holds between jobs (see `transaction()`): the same
+unit-of-work contract, without a pool checkout and reset per job. A transaction that fails drops the held
+connection, so the next one starts on a fresh connection from the pool.
 
 A failure is recorded in a second, short transaction: attempts + 1, `last_error`, and a lease that covers the retry's
 backoff. Past the job's retry budget the row becomes `dead` with a `job_dead_letters` row and `JobDeadLettered` tells
@@ -30,7 +34,7 @@ from typing import Any
 from dramatiq.common import compute_backoff
 from dramatiq.errors import Retry
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.db import Database, utcnow
@@ -74,25 +78,61 @@ def describe_error(exc: BaseException) -> str:
 class Executor:
     """Runs jobs on one event loop with one `Database` (build both inside the worker's loop)."""
 
-    def __init__(self, settings: Settings, database: Database) -> None:
+    def __init__(self, settings: Settings, database: Database, *, hold_connection: bool = False) -> None:
         self.settings = settings
         self.database = database
         self._serialise = database.engine.dialect.name == "sqlite"
+        self._hold = hold_connection and self._serialise
         self._lock = asyncio.Lock()
+        self._held: tuple[AsyncConnection, Database] | None = None
         self.lease = timedelta(seconds=settings.outbox_lease_seconds)
 
     @contextlib.asynccontextmanager
-    async def write_slot(self) -> AsyncIterator[None]:
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work for the executor (commit, or roll back on error; after-commit hooks only after a commit).
+        On SQLite: serialised by the lock and run on the held connection; elsewhere: a pooled `unit_of_work`."""
         if not self._serialise:
-            yield
+            async with self.database.unit_of_work() as session:
+                yield session
             return
         async with self._lock:
-            yield
+            if not self._hold:
+                async with self.database.unit_of_work() as session:
+                    yield session
+                return
+            held = await self._held_database()
+            try:
+                async with held.unit_of_work() as session:
+                    yield session
+            except BaseException:
+                await self._drop_held()
+                raise
+
+    async def _held_database(self) -> Database:
+        """The held connection's `Database`; the session must begin (and so commit) its own transaction on it."""
+        if self._held is not None and self._held[0].in_transaction():
+            await self._drop_held()
+        if self._held is None:
+            connection = await self.database.engine.connect()
+            self._held = connection, Database(self.database.engine,
+                                              async_sessionmaker(bind=connection, expire_on_commit=False))
+        return self._held[1]
+
+    async def _drop_held(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            with contextlib.suppress(Exception):
+                await held[0].close()
+
+    async def close(self) -> None:
+        """Give the held connection back (before disposing of the database)."""
+        async with self._lock:
+            await self._drop_held()
 
     async def run(self, spec: JobSpec, outbox_id: uuid.UUID) -> bool:
         """Run the job once. True if it ran, False if there was nothing to do (already done, dead or busy)."""
         try:
-            async with self.write_slot(), self.database.unit_of_work() as session:
+            async with self.transaction() as session:
                 claimed = await self._claim(session, outbox_id)
                 if claimed is None:
                     return False
@@ -147,7 +187,7 @@ class Executor:
     async def _record_failure(self, spec: JobSpec, outbox_id: uuid.UUID, error: str,
                               max_retries: int) -> tuple[int, int | None]:
         """(attempts so far, retry delay in ms), the delay None when the row is now dead."""
-        async with self.write_slot(), self.database.unit_of_work() as session:
+        async with self.transaction() as session:
             row = (await session.execute(
                 _TABLE.update().where(_TABLE.c.id == outbox_id, _TABLE.c.status == "pending")
                 .values(attempts=_TABLE.c.attempts + 1, last_error=error)

@@ -49,5 +49,7 @@ _INSERT_RESULT = insert(JobProbeResult.__table__)
 
 
 async def record_probe_effect(session: AsyncSession, *, outbox_id: uuid.UUID, run_id: str, attempt: int) -> None:
-    """The probe's effect: one row (a Core INSERT; the ORM unit of work would double the cost of a tiny job)."""
-    await session.execute(_INSERT_RESULT, {"outbox_id": outbox_id, "run_id": run_id, "attempt": attempt})
+    """The probe's effect: one row, a Core INSERT on the session's connection (the same transaction; the ORM's
+    execute path would cost more than the whole rest of a tiny job)."""
+    connection = await session.connection()
+    await connection.execute(_INSERT_RESULT, {"outbox_id": outbox_id, "run_id": run_id, "attempt": attempt})

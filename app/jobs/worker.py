@@ -52,12 +52,17 @@ class WorkerResources(Middleware):
         else:
             database = Database.from_settings(self.settings)
         await database.ping()
-        return Executor(self.settings, database)
+        return Executor(self.settings, database, hold_connection=True)
+
+    @staticmethod
+    async def _close(executor: Executor) -> None:
+        await executor.close()
+        await executor.database.dispose()
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         loop_thread = get_event_loop_thread()
         if self.executor is not None and loop_thread is not None:
-            loop_thread.run_coroutine(self.executor.database.dispose())
+            loop_thread.run_coroutine(self._close(self.executor))
         self.executor = None
 
 
@@ -98,7 +103,7 @@ class DeadLetterRecorder(Middleware):
 
 async def record_dead_letter(executor: Executor, outbox_id: uuid.UUID, *, reason: str, error: str) -> bool:
     """Mark a still-pending row dead with a dead letter; False if the row is not pending (nothing to record)."""
-    async with executor.write_slot(), executor.database.unit_of_work() as session:
+    async with executor.transaction() as session:
         row = (await session.execute(
             select(_TABLE.c.name, _TABLE.c.payload, _TABLE.c.attempts)
             .where(_TABLE.c.id == outbox_id, _TABLE.c.status == "pending")
