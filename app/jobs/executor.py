@@ -124,10 +124,18 @@ class Executor:
             with contextlib.suppress(Exception):
                 await held[0].close()
 
-    async def close(self) -> None:
-        """Give the held connection back (before disposing of the database)."""
-        async with self._lock:
+    async def close(self, *, timeout: float = 5.0) -> None:
+        """Give the held connection back (before disposing of the database). Waits at most `timeout` seconds for a
+        transaction still running (a job the thread-level time limit gave up on), so a shutdown never hangs."""
+        try:
+            await asyncio.wait_for(self._lock.acquire(), timeout)
+        except TimeoutError:
+            log.warning("a job transaction is still running at shutdown; its connection is left to the pool")
+            return
+        try:
             await self._drop_held()
+        finally:
+            self._lock.release()
 
     async def run(self, spec: JobSpec, outbox_id: uuid.UUID) -> bool:
         """Run the job once. True if it ran, False if there was nothing to do (already done, dead or busy)."""
