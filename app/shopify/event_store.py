@@ -9,16 +9,18 @@ never meet in SQLite's busy handler (sleep-and-retry backoff). A failing batch f
 500, and Shopify retries them); a batch write is shielded, so a cancelled request cannot strand the others.
 Within one batch, a repeated event id is stored once; the repeats answer "already received".
 
-On SQLite a batch is written by a plain `sqlite3` connection on one dedicated thread, the whole transaction in one
-hand-off (aiosqlite hands every call — checkout, execute, fetch, commit, reset — to its thread and back, about ten
-hops a batch, each slow when the CPUs are busy: they, not SQLite, bounded the intake). That connection starts its
-transactions with `BEGIN IMMEDIATE` and, while another connection (the job worker) holds the write lock, retries
-every millisecond instead of sleeping in SQLite's busy handler (whose back-off reaches 100 ms a step), for at most
-the configured busy timeout. The event loop never blocks on it. That connection never checkpoints the WAL itself
-(`wal_autocheckpoint=0`): an automatic checkpoint runs inside the commit that crosses 1,000 pages and stalled that
-batch by 30-40 ms (the p99); a background thread runs `PRAGMA wal_checkpoint(PASSIVE)` instead, which waits for no
-writer and which no writer waits for. (Other connections keep SQLite's automatic checkpoint.) The outbox rows go through the ordinary `enqueue`
-on that thread's session, and its after-commit hooks (the relay hand-off) run back on the event loop.
+On SQLite a batch is written through a plain `sqlite3` connection called directly on the event loop, the whole
+transaction at once. Measured (tests/bench/bench_webhooks.py, same run, loaded 2-core host): aiosqlite ~420 req/s,
+the same write on a dedicated thread ~320-420, inline ~500-530 with a lower p99 — aiosqlite hands every call
+(checkout, execute, fetch, commit, reset) to its thread and back, and a writer thread fights the event loop for the
+GIL on every sqlite call. The loop only blocks while this process holds the write lock: the transaction starts
+with `BEGIN IMMEDIATE` under `busy_timeout=0`, and while another connection (the job worker) holds the lock the
+writer yields to the loop and retries every millisecond (instead of sleeping in SQLite's busy handler, whose
+back-off reaches 100 ms a step), for at most `LOCK_WAIT_SECONDS`; then the batch fails (500, Shopify retries).
+WAL checkpoints: a background thread runs `PRAGMA wal_checkpoint(PASSIVE)` every `CHECKPOINT_EVERY_SECONDS` (it
+waits for no writer and no writer waits for it), so the checkpoint this connection still runs itself once the WAL
+passes `WRITER_AUTOCHECKPOINT_PAGES` (needed for the WAL to restart) only copies the remainder. The outbox rows go
+through the ordinary `enqueue` on this connection's session; its after-commit hooks (the relay hand-off) then run.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ import threading
 import time
 import uuid
 import weakref
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,17 +130,23 @@ def _enqueue_ingest(session: Any, items: list[Pending], stored: set[uuid.UUID]) 
 
 
 class SQLiteWriter:
-    """One `sqlite3` connection on one thread; each call is one whole transaction (see the module docstring)."""
+    """One `sqlite3` connection used on the event loop; each write is one whole transaction (module docstring)."""
 
     def __init__(self, url: str) -> None:
         self.engine = _immediate_engine(sync_url(url))
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-writer")
         self._statement = _insert_statement("sqlite")
         self._checkpointer = WalCheckpointer(self.engine.url.database or "")
 
     async def write(self, items: list[Pending]) -> tuple[set[uuid.UUID], list[Any]]:
-        """(ids stored, after-commit hooks to run on the event loop)."""
-        return await asyncio.get_running_loop().run_in_executor(self._thread, self._write_sync, items)
+        """(ids stored, after-commit hooks to run). Runs on the event loop; only the lock wait yields."""
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                return self._write_sync(items)
+            except WriteLockBusy as busy:
+                if time.monotonic() >= deadline:
+                    raise busy.error from None
+            await asyncio.sleep(LOCK_RETRY_SECONDS)
 
     def _write_sync(self, items: list[Pending]) -> tuple[set[uuid.UUID], list[Any]]:
         self._checkpointer.ensure_running()
@@ -155,7 +162,6 @@ class SQLiteWriter:
 
     def close(self) -> None:
         self._checkpointer.stop()
-        self._thread.shutdown(wait=False)
         self.engine.dispose()
 
 
@@ -206,16 +212,21 @@ def _immediate_engine(url: str) -> Engine:
     return engine
 
 
+class WriteLockBusy(Exception):
+    """Another connection holds SQLite's write lock; `error` is SQLite's own answer."""
+
+    def __init__(self, error: sqlite3.OperationalError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def _begin_when_free(dbapi_connection: sqlite3.Connection) -> None:
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while True:
-        try:
-            dbapi_connection.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() >= deadline:
-                raise
-        time.sleep(LOCK_RETRY_SECONDS)
+    try:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise WriteLockBusy(exc) from None
+        raise
 
 
 def writer_for(state: Any) -> EventWriter:

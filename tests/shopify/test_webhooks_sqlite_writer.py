@@ -23,7 +23,7 @@ BODY = {"id": 4242, "updated_at": "2026-11-02T10:00:00Z"}
 @pytest.fixture
 def sqlite_path(db):
     if db.engine.dialect.name != "sqlite":
-        pytest.skip("the dedicated writer thread exists on SQLite only")
+        pytest.skip("the inline sqlite3 writer exists on SQLite only")
     return db.engine.url.database
 
 
