@@ -120,3 +120,16 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logging() -> Iterator[None]:
+    """CLI commands under test call `configure_logging`, which replaces the root handlers with one bound to the
+    CliRunner's (soon closed) stderr; put pytest's handlers back so later log records have somewhere to go."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
