@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from app.cli.common import handle_errors, print_json, run
+from app.cli.common import handle_errors, print_listing, run
 from app.cli.shops import cli_database, cli_settings
 from app.config import Settings
 
@@ -61,22 +61,15 @@ async def _list(settings: Settings) -> list[dict[str, Any]]:
 @handle_errors
 def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List keys by prefix (never the keys themselves)."""
-    rows = run(_list(cli_settings()))
-    if as_json:
-        print_json(rows)
-        return
-    if not rows:
-        typer.echo("no API keys yet: create one with `taxrecon apikeys create --role admin`", err=True)
-        return
-    from rich.console import Console
-    from rich.table import Table
+    print_listing(run(_list(cli_settings())), as_json=as_json,
+                  empty="no API keys yet: create one with `taxrecon apikeys create --role admin`",
+                  headers=("prefix", "role", "name", "shops", "last used", "revoked"), cells=_key_cells)
 
-    table = Table("prefix", "role", "name", "shops", "last used", "revoked")
-    for row in rows:
-        shops = row["shops"] if isinstance(row["shops"], str) else ", ".join(row["shops"])
-        table.add_row(row["prefix"], row["role"], row["name"] or "", shops, row["last_used_at"] or "never",
-                      row["revoked_at"] or "")
-    Console(width=200).print(table)
+
+def _key_cells(row: dict[str, Any]) -> tuple[str, ...]:
+    shops = row["shops"] if isinstance(row["shops"], str) else ", ".join(row["shops"])
+    return (row["prefix"], row["role"], row["name"] or "", shops, row["last_used_at"] or "never",
+            row["revoked_at"] or "")
 
 
 async def _revoke(settings: Settings, prefix: str) -> str:

@@ -60,3 +60,21 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def print_listing(rows: list[dict[str, Any]], *, as_json: bool, empty: str, headers: tuple[str, ...],
+                  cells: Callable[[dict[str, Any]], tuple[str, ...]]) -> None:
+    """A list command's output: JSON with `--json`, a one-line hint on stderr when empty, a table otherwise."""
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo(empty, err=True)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*headers)
+    for row in rows:
+        table.add_row(*cells(row))
+    Console(width=200).print(table)

@@ -16,7 +16,7 @@ import typer
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from app.cli.common import handle_errors, load_settings, print_json, run
+from app.cli.common import handle_errors, load_settings, print_listing, run
 from app.config import Settings
 from app.db import Database
 from app.errors import ConfigurationError, InvalidInput
@@ -141,22 +141,18 @@ async def _list(settings: Settings) -> list[dict[str, Any]]:
 @handle_errors
 def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the shops (no secrets are shown)."""
-    rows = run(_list(cli_settings()))
-    if as_json:
-        print_json(rows)
-        return
-    if not rows:
-        typer.echo("no shops yet: add one with `taxrecon shops add --domain NAME.myshopify.com`", err=True)
-        return
-    from rich.console import Console
-    from rich.table import Table
+    print_listing(run(_list(cli_settings())), as_json=as_json,
+                  empty="no shops yet: add one with `taxrecon shops add --domain NAME.myshopify.com`",
+                  headers=("domain", "id", "currency", "timezone", "token", "webhook secret", "needs reauth"),
+                  cells=_shop_cells)
 
-    table = Table("domain", "id", "currency", "timezone", "token", "webhook secret", "needs reauth")
-    for row in rows:
-        table.add_row(row["domain"], row["id"], row["currency"], row["timezone"],
-                      "yes" if row["has_access_token"] else "no", "yes" if row["has_webhook_secret"] else "no",
-                      "YES" if row["needs_reauth"] else "no")
-    Console(width=200).print(table)
+
+def _shop_cells(row: dict[str, Any]) -> tuple[str, ...]:
+    def yes(flag: bool, word: str = "yes") -> str:
+        return word if flag else "no"
+
+    return (row["domain"], row["id"], row["currency"], row["timezone"], yes(row["has_access_token"]),
+            yes(row["has_webhook_secret"]), yes(row["needs_reauth"], "YES"))
 
 
 async def _rotate(settings: Settings) -> int:
