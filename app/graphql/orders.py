@@ -119,14 +119,14 @@ class Order:
 
     @strawberry.field
     async def line_items(self, info: Info) -> list[LineItem]:
-        lines = await _loader(info, "line_items", _load_line_items).load(self.model.id)
-        taxes = await _loader(info, "tax_lines", _load_tax_lines).load(self.model.id)
+        lines = await _loader(info, LineItemModel).load(self.model.id)
+        taxes = await _loader(info, TaxLineModel).load(self.model.id)
         return [_line_item(line, taxes, self.model.currency) for line in lines]
 
     @strawberry.field
     async def shipping_lines(self, info: Info) -> list[ShippingLine]:
-        lines = await _loader(info, "shipping_lines", _load_shipping_lines).load(self.model.id)
-        taxes = await _loader(info, "tax_lines", _load_tax_lines).load(self.model.id)
+        lines = await _loader(info, ShippingLineModel).load(self.model.id)
+        taxes = await _loader(info, TaxLineModel).load(self.model.id)
         cur = self.model.currency
         return [ShippingLine(title=s.title, price=_money(s.price_minor, cur),
                              discounted_price=_money(s.discounted_price_minor, cur),
@@ -134,7 +134,7 @@ class Order:
 
     @strawberry.field(description="Shopify's order-level tax lines (aggregated per title and rate).")
     async def tax_lines(self, info: Info) -> list[TaxLine]:
-        taxes = await _loader(info, "tax_lines", _load_tax_lines).load(self.model.id)
+        taxes = await _loader(info, TaxLineModel).load(self.model.id)
         return [_tax(t, self.model.currency) for t in taxes if t.scope == "order"]
 
 
@@ -156,13 +156,15 @@ def _line_item(line: LineItemModel, taxes: list[TaxLineModel], currency: str | N
     )
 
 
-def _loader(info: Info, name: str, batch: Any) -> DataLoader[uuid.UUID, list[Any]]:
+def _loader(info: Info, model: Any) -> DataLoader[uuid.UUID, list[Any]]:
+    """The request's loader of `model` rows by order id (one query per page of orders)."""
     loaders = info.context.loaders
+    name = model.__tablename__
     if name not in loaders:
         database = info.context.database
 
         async def load(keys: Sequence[uuid.UUID]) -> list[list[Any]]:
-            return await batch(database, keys)
+            return await _children(database, model, keys)
 
         loaders[name] = DataLoader(load_fn=load)
     return loaders[name]
@@ -176,18 +178,6 @@ async def _children(database: Any, model: Any, keys: Sequence[uuid.UUID]) -> lis
     for row in rows:
         grouped[row.order_id].append(row)
     return [grouped[key] for key in keys]
-
-
-async def _load_line_items(database: Any, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await _children(database, LineItemModel, keys)
-
-
-async def _load_shipping_lines(database: Any, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await _children(database, ShippingLineModel, keys)
-
-
-async def _load_tax_lines(database: Any, keys: Sequence[uuid.UUID]) -> list[list[Any]]:
-    return await _children(database, TaxLineModel, keys)
 
 
 @strawberry.input
