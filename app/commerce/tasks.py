@@ -13,7 +13,7 @@ from app.errors import InvalidInput
 from app.jobs import JobContext, job
 
 
-@job("shopify.ingest_event", queue="default")
+@job("shopify.ingest_event", queue="default", batch=True)
 async def ingest_event(ctx: JobContext, payload: dict[str, Any]) -> None:
     from app.shopify.ingest import ingest_event as ingest
 

@@ -5,7 +5,8 @@ line). `import_all_tasks()` imports those that exist, so a domain not built yet 
 
 `declare_actors()` declares one Dramatiq actor per registered job on a given broker (actor name = job name, queue =
 the job's queue). One actor per job, rather than one dispatcher per queue, keeps Dramatiq's per-actor options (retry
-budget, time limit) and its logs meaningful. Every actor takes one argument: the outbox row id.
+budget, time limit) and its logs meaningful. Every actor takes one argument: the outbox row id, or for a batch of
+a job declared `batch=True` the list of its rows' ids.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import uuid
 import dramatiq
 
 from app.config import Settings
+from app.jobs.batch import run_batch, send_follow_ups
 from app.jobs.broker import TIME_LIMIT_GRACE_MS, BrokerTarget
 from app.jobs.executor import JobDeadLettered
 from app.jobs.registry import JobSpec, registered_jobs
@@ -54,14 +56,19 @@ def declare_actors(broker: dramatiq.Broker, target: BrokerTarget, settings: Sett
 
 def _declare(broker: dramatiq.Broker, target: BrokerTarget, settings: Settings, resources: WorkerResources,
              spec: JobSpec) -> dramatiq.Actor:
-    async def run_job(outbox_id: str) -> None:
+    async def run_job(outbox_id: str | list[str]) -> None:
+        """One outbox id (the single-job path), or a list of ids of a batch (`app.jobs.batch`)."""
         executor = resources.executor
         if executor is None:
             raise RuntimeError("this process has no job worker running")
+        if isinstance(outbox_id, list):
+            outcome = await run_batch(executor, spec, [uuid.UUID(i) for i in outbox_id])
+            send_follow_ups(actor, spec, outcome, settings)
+            return
         await executor.run(spec, uuid.UUID(outbox_id))
 
     run_job.__qualname__ = run_job.__name__ = f"run_{spec.name.replace('.', '_')}"
-    return dramatiq.Actor(
+    actor = dramatiq.Actor(
         run_job, broker=broker, actor_name=spec.name, queue_name=target.queue_name(spec.queue), priority=0,
         options={
             "max_retries": spec.retries(settings),
@@ -72,3 +79,4 @@ def _declare(broker: dramatiq.Broker, target: BrokerTarget, settings: Settings, 
             "throws": (JobDeadLettered,),
         },
     )
+    return actor

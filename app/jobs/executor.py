@@ -145,20 +145,25 @@ class Executor:
                 if claimed is None:
                     return False
                 payload, attempt = claimed
-                context = JobContext(session=session, settings=self.settings, database=self.database,
-                                     message_id=outbox_id, name=spec.name, attempt=attempt)
-                limit_ms = spec.time_limit(self.settings)
-                try:
-                    async with asyncio.timeout(limit_ms / 1000):
-                        await spec.handler(context, payload)
-                except TimeoutError as exc:
-                    raise JobTimeLimitExceeded(f"the job ran longer than its time limit of {limit_ms} ms") from exc
+                await self.handle(spec, session, outbox_id, payload, attempt)
             return True
         except Exception as exc:
             outcome = await self._failure(spec, outbox_id, exc)
             if outcome is exc:
                 raise
             raise outcome from exc
+
+    async def handle(self, spec: JobSpec, session: AsyncSession, outbox_id: uuid.UUID, payload: dict[str, Any],
+                     attempt: int) -> None:
+        """Run the handler of a claimed job in `session`, within the job's time limit."""
+        context = JobContext(session=session, settings=self.settings, database=self.database,
+                             message_id=outbox_id, name=spec.name, attempt=attempt)
+        limit_ms = spec.time_limit(self.settings)
+        try:
+            async with asyncio.timeout(limit_ms / 1000):
+                await spec.handler(context, payload)
+        except TimeoutError as exc:
+            raise JobTimeLimitExceeded(f"the job ran longer than its time limit of {limit_ms} ms") from exc
 
     async def _claim(self, session: AsyncSession, outbox_id: uuid.UUID) -> tuple[dict[str, Any], int] | None:
         connection = await session.connection()  # Core on the session's connection: no ORM execute overhead

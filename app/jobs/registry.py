@@ -58,6 +58,7 @@ class JobSpec:
     queue: str
     max_retries: int | None
     time_limit_ms: int | None
+    batch: bool = False
 
     def retries(self, settings: Settings) -> int:
         return settings.job_max_retries if self.max_retries is None else self.max_retries
@@ -69,9 +70,14 @@ class JobSpec:
 _REGISTRY: dict[str, JobSpec] = {}
 
 
-def job(name: str, *, queue: str = "default", max_retries: int | None = None,
-        time_limit_ms: int | None = None) -> Callable[[Handler], Handler]:
-    """Register `async def handler(ctx: JobContext, payload: dict) -> None` under the dotted name `domain.verb`."""
+def job(name: str, *, queue: str = "default", max_retries: int | None = None, time_limit_ms: int | None = None,
+        batch: bool = False) -> Callable[[Handler], Handler]:
+    """Register `async def handler(ctx: JobContext, payload: dict) -> None` under the dotted name `domain.verb`.
+
+    `batch=True` declares the job short and its effects database-only, so that several of its jobs enqueued
+    together may run in one transaction (`app.jobs.batch`), each in its own savepoint. Jobs that call remote
+    services (Shopify, an ERP) or run long stay unbatched: a neighbour's failure must never repeat their calls,
+    and one transaction must not hold SQLite's write lock for long."""
     if not NAME_PATTERN.match(name):
         raise ValueError(f"job names are dotted lower-case 'domain.verb', not {name!r}")
     if not QUEUE_PATTERN.match(queue):
@@ -89,7 +95,7 @@ def job(name: str, *, queue: str = "default", max_retries: int | None = None,
             existing.handler.__module__, existing.handler.__qualname__
         ) != (handler.__module__, handler.__qualname__):
             raise ValueError(f"job {name!r} is already registered by {existing.handler.__module__}")
-        _REGISTRY[name] = JobSpec(name, handler, queue, max_retries, time_limit_ms)
+        _REGISTRY[name] = JobSpec(name, handler, queue, max_retries, time_limit_ms, batch)
         return handler
 
     return decorator

@@ -29,7 +29,9 @@ from sqlalchemy import select
 
 from app.config import Settings
 from app.db import Database, utcnow
+from app.jobs.batch import batch_message
 from app.jobs.models import OutboxMessage
+from app.jobs.registry import get_job
 from app.logging import redact
 
 log = logging.getLogger(__name__)
@@ -57,10 +59,11 @@ def deactivate(relay: Relay) -> None:
 class Relay:
     """Sends outbox rows to the broker in batches."""
 
-    def __init__(self, broker: dramatiq.Broker, actors: dict[str, dramatiq.Actor], *, lease_seconds: float) -> None:
+    def __init__(self, broker: dramatiq.Broker, actors: dict[str, dramatiq.Actor], settings: Settings) -> None:
         self.broker = broker
         self.actors = actors
-        self.lease = timedelta(seconds=lease_seconds)
+        self.settings = settings
+        self.lease = timedelta(seconds=settings.outbox_lease_seconds)
         self._inline = isinstance(broker, StubBroker)
         self._thread = None if self._inline else ThreadPoolExecutor(1, thread_name_prefix="outbox-relay")
         self.sent = 0
@@ -69,16 +72,24 @@ class Relay:
         return (now or utcnow()) + self.lease
 
     def send_now(self, items: Sequence[tuple[uuid.UUID, str]]) -> int:
-        """Send synchronously (caller's thread). Unknown job names are skipped with a warning."""
+        """Send synchronously (caller's thread); returns how many jobs were sent. Jobs declared `batch=True` go
+        `job_batch_size` to a message (`app.jobs.batch`), the others one each. Unknown job names are skipped with
+        a warning."""
         count = 0
-        for message_id, name in items:
+        for name, ids in _by_name(items).items():
             actor = self.actors.get(name)
-            if actor is None:
-                log.warning("outbox row %s names job %r, which this process does not know; not sent", message_id,
+            spec = get_job(name)
+            if actor is None or spec is None:
+                log.warning("%d outbox row(s) name job %r, which this process does not know; not sent", len(ids),
                             name)
                 continue
-            self.broker.enqueue(actor.message(str(message_id)))
-            count += 1
+            size = self.settings.job_batch_size if spec.batch else 1
+            for start in range(0, len(ids), size):
+                chunk = ids[start:start + size]
+                message = (actor.message(str(chunk[0])) if len(chunk) == 1
+                           else batch_message(actor, spec, chunk, self.settings))
+                self.broker.enqueue(message)
+                count += len(chunk)
         self.sent += count
         return count
 
@@ -113,6 +124,14 @@ class Relay:
     def close(self) -> None:
         if self._thread is not None:
             self._thread.shutdown(wait=True)
+
+
+def _by_name(items: Sequence[tuple[uuid.UUID, str]]) -> dict[str, list[uuid.UUID]]:
+    """The ids per job name, each list in the order given (the order the jobs were enqueued)."""
+    groups: dict[str, list[uuid.UUID]] = {}
+    for message_id, name in items:
+        groups.setdefault(name, []).append(message_id)
+    return groups
 
 
 class Sweeper:

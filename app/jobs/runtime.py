@@ -85,7 +85,7 @@ class JobRuntime:
             log.warning("jobs: memory:// broker without an embedded worker: this process only writes jobs; "
                         "a `taxrecon serve` with its embedded worker runs them")
             return
-        self.relay = Relay(broker, self.actors, lease_seconds=self.settings.outbox_lease_seconds)
+        self.relay = Relay(broker, self.actors, self.settings)
         # Rows enqueued from now on get leases >= this cutoff, so the start-up pass re-sends only older rows.
         resend_before = self.relay.lease_until() if self.target.kind == "memory" else None
         relay_module.activate(self.relay)

@@ -31,7 +31,7 @@ def _int_field(payload: dict[str, Any], name: str, upper: int) -> int:
     return value
 
 
-@job("jobs.probe")
+@job("jobs.probe", batch=True)
 async def probe(ctx: JobContext, payload: dict[str, Any]) -> None:
     run_id = payload.get("run")
     if not isinstance(run_id, str) or not 0 < len(run_id) <= 64:

@@ -80,25 +80,45 @@ class DeadLetterRecorder(Middleware):
         if exception is None or not message.failed or isinstance(exception, JobDeadLettered):
             return
         reason = "time_limit" if isinstance(exception, TimeLimitExceeded) else "retries_exhausted"
-        self._record(message, reason, describe_error(exception))
+        self._record(broker, message, reason, describe_error(exception))
 
     def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
         if message.failed:
-            self._record(message, "age_limit", "the message exceeded its age limit (job_max_age_ms)")
+            self._record(broker, message, "age_limit", "the message exceeded its age limit (job_max_age_ms)")
 
-    def _record(self, message: dramatiq.MessageProxy, reason: str, error: str) -> None:
+    def _record(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy, reason: str, error: str) -> None:
         executor = self.resources.executor
         loop_thread = get_event_loop_thread()
         try:
-            outbox_id = uuid.UUID(str(message.args[0]))
-        except (IndexError, ValueError):
+            ids = _outbox_ids(message)
+        except (IndexError, TypeError, ValueError):
             log.error("dead message %s has no outbox id; not recorded", message.message_id)
             return
-        if executor is None or loop_thread is None:
-            log.error("dead message for outbox row %s could not be recorded: no worker database", outbox_id)
+        if len(ids) > 1 and reason != "age_limit":
+            _resend_alone(broker, message.actor_name, ids, reason)
             return
-        loop_thread.run_coroutine(record_dead_letter(executor, outbox_id, reason=reason, error=error))
-        self.recorded += 1
+        if executor is None or loop_thread is None:
+            log.error("dead message for outbox row(s) %s could not be recorded: no worker database",
+                      ", ".join(map(str, ids)))
+            return
+        for outbox_id in ids:
+            loop_thread.run_coroutine(record_dead_letter(executor, outbox_id, reason=reason, error=error))
+        self.recorded += len(ids)
+
+
+def _outbox_ids(message: dramatiq.MessageProxy) -> list[uuid.UUID]:
+    """The outbox ids a message carries: one, or a batch's list."""
+    argument = message.args[0]
+    return [uuid.UUID(str(i)) for i in argument] if isinstance(argument, list) else [uuid.UUID(str(argument))]
+
+
+def _resend_alone(broker: dramatiq.Broker, actor_name: str, ids: list[uuid.UUID], reason: str) -> None:
+    """A batch Dramatiq gave up on (its time limit, its retries): each job goes on alone, so that each one's own
+    attempts decide its fate, rather than a neighbour's failure making it dead."""
+    actor = broker.get_actor(actor_name)
+    log.warning("a batch of %d %s job(s) failed (%s); re-sending each alone", len(ids), actor_name, reason)
+    for outbox_id in ids:
+        broker.enqueue(actor.message(str(outbox_id)))
 
 
 async def record_dead_letter(executor: Executor, outbox_id: uuid.UUID, *, reason: str, error: str) -> bool:

@@ -185,7 +185,7 @@ async def test_concurrent_sweepers_send_each_expired_row_once(settings, db: Data
             return len(items)
 
     databases = [Database.from_settings(settings) for _ in range(3)]
-    sweepers = [Sweeper(database, CountingRelay(StubBroker(), {}, lease_seconds=60), settings)
+    sweepers = [Sweeper(database, CountingRelay(StubBroker(), {}, settings), settings)
                 for database in databases]
     for sweeper in sweepers:
         sweeper.batch = 40  # many small claims, so the sweepers interleave
