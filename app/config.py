@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     job_time_limit_ms: int = Field(default=600_000, ge=1000)
     job_max_age_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=1000)
     job_batch_size: int = Field(default=100, ge=1, le=1000, description="most jobs of a batchable kind per message")
-    job_batch_seconds: float = Field(default=1.0, gt=0, le=60, description="a batch starts no job after this long")
+    job_batch_seconds: float = Field(default=0.05, gt=0, le=60,
+                                     description="a batch starts no job after this long (SQLite: the write lock)")
 
     # HTTP and GraphQL limits
     webhook_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)

@@ -22,6 +22,7 @@ from app.errors import ConfigurationError
 from app.graphql.view import graphql_routes
 from app.health import healthz, readyz
 from app.jobs import JobRuntime
+from app.jobs.pacing import Foreground, ForegroundMiddleware
 from app.logging import install_redaction
 from app.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from app.migrate import current_revisions, head_revisions
@@ -65,11 +66,12 @@ async def open_database(settings: Settings) -> Database:
 def create_app(settings: Settings) -> Starlette:
     install_redaction()  # secrets never reach any log handler, whoever configured logging
     metrics = Metrics()
+    foreground = Foreground()  # requests in flight, to which the embedded worker gives way
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         database = await open_database(settings)
-        jobs = JobRuntime.from_settings(settings, database)
+        jobs = JobRuntime.from_settings(settings, database, foreground)
         try:
             app.state.box = SecretBox.from_settings(settings)
             await jobs.start(embedded_worker=settings.embedded_worker)
@@ -93,7 +95,9 @@ def create_app(settings: Settings) -> Starlette:
         *graphql_routes(settings),
         *webhook_routes(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(MetricsMiddleware, metrics=metrics)])
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[
+        Middleware(MetricsMiddleware, metrics=metrics), Middleware(ForegroundMiddleware, foreground=foreground)])
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.foreground = foreground
     return app

@@ -5,12 +5,14 @@ consumer thread to a worker thread to the worker's event loop and back, and each
 With thousands of jobs enqueued together (a webhook burst, a probe), those costs bound the embedded worker to a few
 hundred jobs per second. So the relay (`app.jobs.relay`) sends up to `job_batch_size` ids of one batchable job
 (`@job(..., batch=True)`: short, its effects in the database only) as one message, and `run_batch`:
-1. claims every id in one statement (`UPDATE … SET status='done', attempts=attempts+1 WHERE id IN (…) AND
-   status='pending' RETURNING …`; on PostgreSQL only the rows it can lock, `FOR UPDATE SKIP LOCKED`);
+1. claims the ids in chunks of doubling size, one statement each (`UPDATE … SET status='done',
+   attempts=attempts+1 WHERE id IN (…) AND status='pending' RETURNING …`; on PostgreSQL only the rows it can lock,
+   `FOR UPDATE SKIP LOCKED`);
 2. runs the claimed jobs in the order they were enqueued, each with its own time limit, in the one transaction;
 3. commits once: the effects and done-marks of every job, atomically and exactly once (a redelivered batch message
-   claims nothing). Jobs it did not start because the batch ran longer than `job_batch_seconds` are unclaimed in
-   the same transaction and re-sent as a new batch after the commit.
+   claims nothing). Once the batch has run `job_batch_seconds` it starts no more jobs (on SQLite its transaction
+   holds the one write lock, which webhook intake waits for): the unstarted ones are unclaimed in the same
+   transaction, or never claimed, and re-sent as a new batch after the commit.
 If any job fails, or the commit does, the whole transaction rolls back and every id is re-sent alone: from then on
 each takes the single-job path (`Executor.run`), which records its own attempts, retries and dead letter. Nothing
 of a failed batch is kept, so no effect happens twice; the jobs that had succeeded simply run again alone, which
@@ -82,24 +84,34 @@ async def run_batch(executor: Executor, spec: JobSpec, ids: list[uuid.UUID]) -> 
 
 async def _run_claimed(executor: Executor, spec: JobSpec, session: AsyncSession, ids: list[uuid.UUID],
                        outcome: BatchOutcome) -> None:
+    """Claim in chunks of doubling size (1, 2, 4, …): a batch of slow jobs claims little more than it runs, a batch
+    of quick ones needs few statements. Past the deadline, the unstarted part of the chunk is unclaimed."""
     connection = await session.connection()
     claim = _CLAIM_LOCKED if connection.dialect.name == "postgresql" else _CLAIM
-    claimed = {row.id: (row.payload, row.attempts)
-               for row in await connection.execute(claim, {"ids": ids, "now": utcnow()})}
     deadline = time.monotonic() + executor.settings.job_batch_seconds
-    for position, outbox_id in enumerate(ids):
-        if outbox_id not in claimed:
-            continue  # done, dead or locked by another delivery
-        if time.monotonic() >= deadline:
-            outcome.later = [i for i in ids[position:] if i in claimed]
-            await connection.execute(_UNCLAIM, {"ids": outcome.later})
-            return
-        payload, attempt = claimed[outbox_id]
-        try:
-            await executor.handle(spec, session, outbox_id, payload, attempt)
-        except Exception as exc:
-            raise BatchJobFailed(f"job {outbox_id} failed: {describe_error(exc)}") from exc
-        outcome.done += 1
+    start, size = 0, 1
+    while start < len(ids):
+        chunk, start, size = ids[start:start + size], start + size, size * 2
+        rows = await connection.execute(claim, {"ids": chunk, "now": utcnow()})
+        claimed = {row.id: (row.payload, row.attempts) for row in rows}
+        for position, outbox_id in enumerate(chunk):
+            if outbox_id not in claimed:
+                continue  # done, dead or locked by another delivery
+            if time.monotonic() >= deadline:
+                unstarted = [i for i in chunk[position:] if i in claimed]
+                await connection.execute(_UNCLAIM, {"ids": unstarted})
+                outcome.later = unstarted + ids[start:]
+                return
+            await _run_one(executor, spec, session, outbox_id, *claimed[outbox_id])
+            outcome.done += 1
+
+
+async def _run_one(executor: Executor, spec: JobSpec, session: AsyncSession, outbox_id: uuid.UUID,
+                   payload: dict[str, Any], attempt: int) -> None:
+    try:
+        await executor.handle(spec, session, outbox_id, payload, attempt)
+    except Exception as exc:
+        raise BatchJobFailed(f"job {outbox_id} failed: {describe_error(exc)}") from exc
 
 
 class BatchJobFailed(Exception):
@@ -108,7 +120,7 @@ class BatchJobFailed(Exception):
 
 def batch_message(actor: dramatiq.Actor, spec: JobSpec, ids: list[uuid.UUID], settings: Settings) -> dramatiq.Message:
     """One message for a batch: its thread-level time limit covers the batch's own bound plus one job's limit."""
-    limit = spec.time_limit(settings) + int(settings.job_batch_seconds * 1000) + TIME_LIMIT_GRACE_MS
+    limit = spec.time_limit(settings) + round(settings.job_batch_seconds * 1000) + TIME_LIMIT_GRACE_MS
     return actor.message_with_options(args=([str(i) for i in ids],), time_limit=limit)
 
 

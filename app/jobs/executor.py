@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from app.config import Settings
 from app.db import Database, utcnow
 from app.jobs.models import JobDeadLetter, OutboxMessage
+from app.jobs.pacing import Foreground
 from app.jobs.registry import JobContext, JobSpec
 from app.logging import redact
 
@@ -78,9 +79,11 @@ def describe_error(exc: BaseException) -> str:
 class Executor:
     """Runs jobs on one event loop with one `Database` (build both inside the worker's loop)."""
 
-    def __init__(self, settings: Settings, database: Database, *, hold_connection: bool = False) -> None:
+    def __init__(self, settings: Settings, database: Database, *, hold_connection: bool = False,
+                 foreground: Foreground | None = None) -> None:
         self.settings = settings
         self.database = database
+        self.foreground = foreground
         self._serialise = database.engine.dialect.name == "sqlite"
         self._hold = hold_connection and self._serialise
         self._lock = asyncio.Lock()
@@ -90,7 +93,10 @@ class Executor:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work for the executor (commit, or roll back on error; after-commit hooks only after a commit).
-        On SQLite: serialised by the lock and run on the held connection; elsewhere: a pooled `unit_of_work`."""
+        On SQLite: serialised by the lock and run on the held connection; elsewhere: a pooled `unit_of_work`.
+        An embedded worker first gives way to the requests its process is serving (`app.jobs.pacing`)."""
+        if self.foreground is not None:
+            await self.foreground.give_way()
         if not self._serialise:
             async with self.database.unit_of_work() as session:
                 yield session

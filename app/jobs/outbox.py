@@ -68,20 +68,33 @@ def _check_payload(name: str, payload: Any) -> dict[str, Any]:
 
 def enqueue(session: AsyncSession, name: str, payload: dict[str, Any], *, key: str | None = None) -> OutboxMessage:
     """Add job `name` to the caller's transaction; it is sent to the broker once that transaction commits."""
+    message = OutboxMessage(**new_row(name, payload, key=key))
+    session.add(message)
+    _batch_for(session).append(message)
+    return message
+
+
+def new_row(name: str, payload: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
+    """The column values of a new pending outbox row for job `name` (checked: a known job, a plain JSON payload).
+    `enqueue` is the way to add one; writers that insert rows themselves (the SQLite webhook writer) use this and
+    then `hand_off` the committed rows."""
     spec = _spec_for(name)
     clean = _check_payload(name, payload)
     if key is not None and not (0 < len(key) <= 255):
         raise InvalidInput(f"job {name!r}: a dedupe key has 1 to 255 characters")
     relay = relay_module.active_relay()
     now = utcnow()
-    message = OutboxMessage(
-        id=uuid.uuid4(), name=name, queue=spec.queue, payload=clean, dedupe_key=key, status="pending",
-        attempts=0, resends=0, last_error=None, created_at=now, finished_at=None,
-        lease_until=relay.lease_until(now) if relay is not None else now,
-    )
-    session.add(message)
-    _batch_for(session).append(message)
-    return message
+    return {"id": uuid.uuid4(), "name": name, "queue": spec.queue, "payload": clean, "dedupe_key": key,
+            "status": "pending", "attempts": 0, "resends": 0, "last_error": None, "created_at": now,
+            "finished_at": None, "lease_until": relay.lease_until(now) if relay is not None else now}
+
+
+def hand_off(items: list[tuple[uuid.UUID, str]]) -> None:
+    """Give committed rows `(id, name)` to this process's relay (what the after-commit hook of `enqueue` does).
+    Without an active relay they stay pending for a sweeper, as their lease (set by `new_row`) says."""
+    relay = relay_module.active_relay()
+    if relay is not None and items:
+        relay.submit(items)
 
 
 class _Batch(list[OutboxMessage]):
@@ -94,10 +107,7 @@ class _Batch(list[OutboxMessage]):
     def __call__(self) -> None:
         if self._info.get(_BATCH_KEY) is self:
             del self._info[_BATCH_KEY]
-        relay = relay_module.active_relay()
-        items = [(m.id, m.name) for m in self if not m.deduplicated]
-        if relay is not None and items:
-            relay.submit(items)
+        hand_off([(m.id, m.name) for m in self if not m.deduplicated])
 
 
 def _batch_for(session: AsyncSession) -> _Batch:

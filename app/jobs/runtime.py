@@ -28,6 +28,7 @@ from app.errors import ConfigurationError
 from app.jobs import relay as relay_module
 from app.jobs.actors import declare_actors, import_all_tasks
 from app.jobs.broker import BrokerTarget, build_broker, build_middleware, ping_broker, redacted_url
+from app.jobs.pacing import Foreground
 from app.jobs.relay import Relay, Sweeper
 from app.jobs.worker import DeadLetterRecorder, WorkerBootError, WorkerResources
 
@@ -36,11 +37,11 @@ WORKER_IDLE_TIMEOUT_MS = 100
 
 
 class JobRuntime:
-    def __init__(self, settings: Settings, database: Database) -> None:
+    def __init__(self, settings: Settings, database: Database, foreground: Foreground | None = None) -> None:
         self.settings = settings
         self.database = database
         self.target = BrokerTarget.parse(settings)
-        self.resources = WorkerResources(settings)
+        self.resources = WorkerResources(settings, foreground)
         self.dead_letters = DeadLetterRecorder(self.resources)
         self.broker: dramatiq.Broker | None = None
         self.actors: dict[str, dramatiq.Actor] = {}
@@ -50,8 +51,11 @@ class JobRuntime:
         self._sweep_task: asyncio.Task[None] | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, database: Database) -> JobRuntime:
-        return cls(settings, database)
+    def from_settings(cls, settings: Settings, database: Database,
+                      foreground: Foreground | None = None) -> JobRuntime:
+        """`foreground`: the requests of this (API) process, to which an embedded worker gives way
+        (`app.jobs.pacing`)."""
+        return cls(settings, database, foreground)
 
     @property
     def embedded(self) -> bool:

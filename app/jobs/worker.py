@@ -19,6 +19,7 @@ from app.config import Settings
 from app.db import Database
 from app.jobs.executor import Executor, JobDeadLettered, describe_error, mark_dead
 from app.jobs.models import OutboxMessage
+from app.jobs.pacing import Foreground
 from app.jobs.sqlite_inline import inline_creator
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,9 @@ class WorkerBootError(MiddlewareError):
 class WorkerResources(Middleware):
     """Owns the worker process's `Executor` (and its `Database`), built on the worker's event loop."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, foreground: Foreground | None = None) -> None:
         self.settings = settings
+        self.foreground = foreground
         self.executor: Executor | None = None
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
@@ -52,7 +54,7 @@ class WorkerResources(Middleware):
         else:
             database = Database.from_settings(self.settings)
         await database.ping()
-        return Executor(self.settings, database, hold_connection=True)
+        return Executor(self.settings, database, hold_connection=True, foreground=self.foreground)
 
     @staticmethod
     async def _close(executor: Executor) -> None:

@@ -20,8 +20,10 @@ writer yields to the loop and retries every millisecond (instead of sleeping in 
 back-off reaches 100 ms a step), for at most `LOCK_WAIT_SECONDS`; then the batch fails (500, Shopify retries).
 WAL checkpoints: a background thread runs `PRAGMA wal_checkpoint(PASSIVE)` every `CHECKPOINT_EVERY_SECONDS` (it
 waits for no writer and no writer waits for it), so the checkpoint this connection still runs itself once the WAL
-passes `WRITER_AUTOCHECKPOINT_PAGES` (needed for the WAL to restart) only copies the remainder. The outbox rows go
-through the ordinary `enqueue` on this connection's session; its after-commit hooks (the relay hand-off) then run.
+passes `WRITER_AUTOCHECKPOINT_PAGES` (needed for the WAL to restart) only copies the remainder. The statements are
+plain `sqlite3` calls with SQLAlchemy's value conversions (`app.sqlite_insert`): through a SQLAlchemy session the
+same batch cost several times SQLite's own work. The outbox rows come from `outbox.new_row`, as `enqueue` makes
+them, and are handed to the relay after the commit (`outbox.hand_off`).
 """
 
 from __future__ import annotations
@@ -35,15 +37,16 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import make_url
 
-from app.db import Database, install_sqlite_pragmas, sync_url
+from app.db import SQLITE_PRAGMAS, Database, sync_url
 from app.jobs import enqueue
+from app.jobs.models import OutboxMessage
+from app.jobs.outbox import hand_off, new_row
 from app.shopify.events import WebhookEvent
+from app.sqlite_insert import SQLiteInsert, uuid_text
 
 INGEST_JOB = "shopify.ingest_event"
 MAX_BATCH = 200  # 17 columns x 200 rows stays far below SQLite's 32,766 bound parameters
@@ -131,12 +134,16 @@ def _enqueue_ingest(session: Any, items: list[Pending], stored: set[uuid.UUID]) 
 
 
 class SQLiteWriter:
-    """One `sqlite3` connection used on the event loop; each write is one whole transaction (module docstring)."""
+    """One `sqlite3` connection used on the event loop; each write is one whole transaction (module docstring):
+    `BEGIN IMMEDIATE`, one multi-row INSERT of the events (`ON CONFLICT DO NOTHING RETURNING id`), one multi-row
+    INSERT of the new events' outbox rows, `COMMIT`, all as plain `sqlite3` calls (`app.sqlite_insert`)."""
 
     def __init__(self, url: str) -> None:
-        self.engine = _immediate_engine(sync_url(url))
-        self._statement = _insert_statement("sqlite")
-        self._checkpointer = WalCheckpointer(self.engine.url.database or "")
+        self.path = make_url(sync_url(url)).database or ""
+        self._connection: sqlite3.Connection | None = None
+        self._events = SQLiteInsert(WebhookEvent.__table__, "ON CONFLICT (shop_id, event_id) DO NOTHING RETURNING id")
+        self._outbox = SQLiteInsert(OutboxMessage.__table__)
+        self._checkpointer = WalCheckpointer(self.path)
 
     async def write(self, items: list[Pending]) -> tuple[set[uuid.UUID], list[Any]]:
         """(ids stored, after-commit hooks to run). Runs on the event loop; only the lock wait yields."""
@@ -151,19 +158,37 @@ class SQLiteWriter:
 
     def _write_sync(self, items: list[Pending]) -> tuple[set[uuid.UUID], list[Any]]:
         self._checkpointer.ensure_running()
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                stored = set(session.execute(self._statement, [item.values for item in items]).scalars())
-                _enqueue_ingest(session, items, stored)
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            return stored, session.info.pop("after_commit", [])
+        connection = self._connect()
+        _begin_when_free(connection)
+        try:
+            returned = {row[0] for row in self._events.execute(connection, [item.values for item in items])}
+            stored = {item.values["id"] for item in items if uuid_text(item.values["id"]) in returned}
+            jobs = [new_row(INGEST_JOB, {"webhook_event_id": str(item.values["id"])})
+                    for item in items if item.handled and item.values["id"] in stored]
+            self._outbox.execute(connection, jobs)
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        sent = [(job["id"], job["name"]) for job in jobs]
+        return stored, [lambda: hand_off(sent)]
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            for pragma in SQLITE_PRAGMAS:
+                connection.execute(pragma)
+            connection.execute("PRAGMA busy_timeout=0")  # we wait for the write lock by polling (write())
+            connection.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
+            self._connection = connection
+        return self._connection
 
     def close(self) -> None:
         self._checkpointer.stop()
-        self.engine.dispose()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 class WalCheckpointer:
@@ -193,24 +218,6 @@ class WalCheckpointer:
 
     def stop(self) -> None:
         self._stopped.set()
-
-
-def _immediate_engine(url: str) -> Engine:
-    """A sync SQLite engine whose transactions begin with BEGIN IMMEDIATE, waiting for the write lock by polling."""
-    engine = create_engine(url, pool_size=1, max_overflow=0, connect_args={"check_same_thread": False})
-    install_sqlite_pragmas(engine)
-
-    @event.listens_for(engine, "connect")
-    def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
-        dbapi_connection.execute("PRAGMA busy_timeout=0")
-        dbapi_connection.execute(f"PRAGMA wal_autocheckpoint={WRITER_AUTOCHECKPOINT_PAGES}")
-
-    @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Any) -> None:
-        _begin_when_free(connection.connection.driver_connection)
-
-    return engine
 
 
 class WriteLockBusy(Exception):

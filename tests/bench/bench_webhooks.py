@@ -187,6 +187,19 @@ def stored_counts(db: Path) -> tuple[int, int]:
     return events, pending
 
 
+def settled_events(db: Path, quiet: float = 0.5) -> int:
+    """The stored event count once it has not changed for `quiet` seconds (at most 10 s)."""
+    last, since, deadline = -1, time.monotonic(), time.monotonic() + 10
+    while time.monotonic() < deadline:
+        count = stored_counts(db)[0]
+        if count != last:
+            last, since = count, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+        time.sleep(0.1)
+    return last
+
+
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None
 
@@ -207,7 +220,7 @@ def scenario(db: Path, files: tuple[Path, Path, Path], args: argparse.Namespace,
     try:
         drive(f"{base}/bench/baseline", 2, args.connections, f"warm-b-{tag}", files)
         drive(f"{base}/webhooks/shopify", 2, args.connections, f"warm-w-{tag}", files)
-        before, _ = stored_counts(db)
+        before = settled_events(db)  # the warm-up's last requests may still be storing
         report(f"baseline (HMAC + JSON, no store), {tag}",
                drive(f"{base}/bench/baseline", args.seconds, args.connections, f"b-{tag}", files))
         result = drive(f"{base}/webhooks/shopify", args.seconds, args.connections, f"w-{tag}", files)

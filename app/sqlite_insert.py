@@ -1,0 +1,76 @@
+"""Multi-row INSERTs on a plain `sqlite3` connection, with SQLAlchemy's own conversions of every value.
+
+For the hottest write path on SQLite, webhook intake: per row and per statement, SQLAlchemy's ORM and Core
+execution cost more than SQLite's own work. `SQLiteInsert` builds the statement text once per row count and
+converts each value with its column type's bind processor, the very function SQLAlchemy applies, so the rows are
+stored exactly as through the ORM (UUIDs as 32 hex characters, datetimes as UTC text, JSON as text) and read back
+by the models as usual. A value left out takes the column's Python-side default, else NULL; a left-out column
+that is NOT NULL without a default is an error, as it would be through the ORM.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Column, Table
+from sqlalchemy.dialects import sqlite
+
+_DIALECT = sqlite.dialect()
+_MAX_PARAMETERS = 32_766  # SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32
+
+
+class SQLiteInsert:
+    """`INSERT INTO table (every column) VALUES (…), (…) [suffix]` for rows given as dicts keyed by column key."""
+
+    def __init__(self, table: Table, suffix: str = "") -> None:
+        self.table = table
+        self.columns: list[Column[Any]] = list(table.columns)
+        self._convert = [_bind_processor(column) for column in self.columns]
+        names = ", ".join(f'"{column.name}"' for column in self.columns)
+        self._head = f'INSERT INTO "{table.name}" ({names}) VALUES '
+        self._one = "(" + ", ".join("?" for _ in self.columns) + ")"
+        self._suffix = f" {suffix}" if suffix else ""
+        self.max_rows = _MAX_PARAMETERS // len(self.columns)
+        self._text = lru_cache(maxsize=64)(self._build)
+
+    def _build(self, rows: int) -> str:
+        return self._head + ", ".join([self._one] * rows) + self._suffix
+
+    def parameters(self, row: dict[str, Any]) -> list[Any]:
+        values = []
+        for column, convert in zip(self.columns, self._convert, strict=True):
+            value = row[column.key] if column.key in row else _default(column)
+            values.append(convert(value) if convert is not None else value)
+        return values
+
+    def execute(self, connection: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Insert `rows` (at most `max_rows`) in one statement; returns what its RETURNING suffix selects."""
+        if not rows:
+            return []
+        if len(rows) > self.max_rows:
+            raise ValueError(f"{len(rows)} rows exceed the {self.max_rows} one {self.table.name} INSERT can bind")
+        flat = [value for row in rows for value in self.parameters(row)]
+        return connection.execute(self._text(len(rows)), flat).fetchall()
+
+
+def _bind_processor(column: Column[Any]) -> Callable[[Any], Any] | None:
+    return column.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+
+
+def _default(column: Column[Any]) -> Any:
+    default = column.default
+    if default is not None and getattr(default, "is_scalar", False):
+        return default.arg  # type: ignore[attr-defined]
+    if default is not None and getattr(default, "is_callable", False):
+        return default.arg(None)  # type: ignore[attr-defined]  # SQLAlchemy wraps it to take an (unused) context
+    if column.nullable:
+        return None
+    raise ValueError(f"{column.table.name}.{column.name} has no value and no default")
+
+
+def uuid_text(value: Any) -> str:
+    """How SQLAlchemy's `Uuid` stores a UUID on SQLite (to match RETURNING values with the UUIDs sent)."""
+    return value.hex
