@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=4, ge=1, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
+    access_log: bool = Field(default=False, description="one log line per HTTP request (uvicorn's access log)")
 
     # Jobs and outbox
     outbox_lease_seconds: float = Field(default=60.0, gt=0)

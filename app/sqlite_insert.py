@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Column, Table
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.types import NullType
 
 _DIALECT = sqlite.dialect()
 _MAX_PARAMETERS = 32_766  # SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32
@@ -28,7 +29,7 @@ class SQLiteInsert:
     def __init__(self, table: Table, suffix: str = "") -> None:
         self.table = table
         self.columns: list[Column[Any]] = list(table.columns)
-        self._convert = [_bind_processor(column) for column in self.columns]
+        self._converters: list[Callable[[Any], Any] | None] | None = None
         names = ", ".join(f'"{column.name}"' for column in self.columns)
         self._head = f'INSERT INTO "{table.name}" ({names}) VALUES '
         self._one = "(" + ", ".join("?" for _ in self.columns) + ")"
@@ -38,6 +39,14 @@ class SQLiteInsert:
 
     def _build(self, rows: int) -> str:
         return self._head + ", ".join([self._one] * rows) + self._suffix
+
+    @property
+    def _convert(self) -> list[Callable[[Any], Any] | None]:
+        """Built on first use: a foreign-key column takes its type from the column it references, which SQLAlchemy
+        resolves only once that table's model is imported."""
+        if self._converters is None:
+            self._converters = [_bind_processor(column) for column in self.columns]
+        return self._converters
 
     def parameters(self, row: dict[str, Any]) -> list[Any]:
         values = []
@@ -57,7 +66,10 @@ class SQLiteInsert:
 
 
 def _bind_processor(column: Column[Any]) -> Callable[[Any], Any] | None:
-    return column.type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
+    column_type = column.type
+    if isinstance(column_type, NullType) and column.foreign_keys:
+        column_type = next(iter(column.foreign_keys)).column.type  # raises if the referenced table is unknown
+    return column_type.dialect_impl(_DIALECT).bind_processor(_DIALECT)
 
 
 def _default(column: Column[Any]) -> Any:

@@ -47,7 +47,7 @@ def serve(
     except TaxreconError as exc:
         fail(exc.message)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                proxy_headers=True, server_header=False, lifespan="on")
+                access_log=settings.access_log, proxy_headers=True, server_header=False, lifespan="on")
 
 
 def migrate() -> None:

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ from app.config import Settings
 from app.db import Database, utcnow
 from app.jobs.batch import batch_message
 from app.jobs.models import OutboxMessage
+from app.jobs.pacing import Foreground
 from app.jobs.registry import get_job
 from app.logging import redact
 
@@ -137,21 +139,25 @@ def _by_name(items: Sequence[tuple[uuid.UUID, str]]) -> dict[str, list[uuid.UUID
 class Sweeper:
     """Re-sends pending rows whose lease expired (and, on an embedded start, everything the StubBroker lost)."""
 
-    def __init__(self, database: Database, relay: Relay, settings: Settings) -> None:
+    def __init__(self, database: Database, relay: Relay, settings: Settings,
+                 foreground: Foreground | None = None) -> None:
         self.database = database
         self.relay = relay
+        self.foreground = foreground
         self.interval = settings.outbox_sweep_interval_seconds
         self.batch = settings.outbox_relay_batch
         self.resent = 0
+        self._step: asyncio.Future[list[tuple[uuid.UUID, str]]] | None = None
 
     async def sweep(self, *, cutoff: datetime | None = None) -> int:
         """Claim and re-send every pending row with `lease_until < cutoff` (default: now). Returns how many."""
         cutoff = cutoff or utcnow()
         total = 0
         while True:
-            items = await self._claim(cutoff)
-            if items:
-                await self.relay.send(items)
+            if self.foreground is not None:  # an API process: its requests first (app.jobs.pacing)
+                await self.foreground.give_way()
+            self._step = asyncio.ensure_future(self._claim_and_send(cutoff))
+            items = await asyncio.shield(self._step)  # a stop never cuts a claim's transaction short
             total += len(items)
             if len(items) < self.batch:
                 break
@@ -159,6 +165,21 @@ class Sweeper:
         if total:
             log.info("sweeper re-sent %d pending job(s)", total)
         return total
+
+    async def _claim_and_send(self, cutoff: datetime) -> list[tuple[uuid.UUID, str]]:
+        items = await self._claim(cutoff)
+        if items:
+            await self.relay.send(items)
+        return items
+
+    async def finish(self) -> None:
+        """After the `run` task was cancelled: wait for a claim in progress to commit and send. (Cancelling the
+        claim itself would leave its SQLite connection inside a write transaction, holding the database's one
+        write lock until the pool is disposed: every job of the shutting-down worker would then time out.)"""
+        step, self._step = self._step, None
+        if step is not None and not step.done():
+            with contextlib.suppress(Exception):
+                await step
 
     async def _claim(self, cutoff: datetime) -> list[tuple[uuid.UUID, str]]:
         async with self.database.unit_of_work() as session:

@@ -95,7 +95,7 @@ class JobRuntime:
         relay_module.activate(self.relay)
         if embedded_worker:
             await asyncio.to_thread(self._start_worker)
-        self.sweeper = Sweeper(self.database, self.relay, self.settings)
+        self.sweeper = Sweeper(self.database, self.relay, self.settings, self.resources.foreground)
         self._sweep_task = asyncio.create_task(
             self.sweeper.run(resend_before=resend_before), name="outbox-sweeper")
         log.info("jobs: %s broker at %s, %d job(s), %s", self.target.kind, redacted_url(self.settings.broker_url),
@@ -122,6 +122,8 @@ class JobRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweep_task
             self._sweep_task = None
+            if self.sweeper is not None:
+                await self.sweeper.finish()
         if self.relay is not None:
             relay_module.deactivate(self.relay)
         if self.worker is not None:

@@ -96,8 +96,8 @@ def serve(db: Path, port: int, embedded_worker: bool) -> None:
     configure_logging(settings)
     app = create_app(settings)
     app.router.routes.append(Route("/bench/baseline", baseline, methods=["POST"]))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, proxy_headers=True, server_header=False,
-                lifespan="on")
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=settings.access_log,
+                proxy_headers=True, server_header=False, lifespan="on")
 
 
 def prepare(workdir: Path, count: int) -> tuple[Path, Path, Path]:
