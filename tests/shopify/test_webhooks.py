@@ -157,6 +157,16 @@ async def test_invalid_json_is_400(intake, db, body) -> None:
     assert await events(db) == []
 
 
+async def test_a_body_the_fast_parser_refuses_is_decided_by_parse_body(intake, db) -> None:
+    http, _ = intake
+    body = b'{"id": 4501, "admin_graphql_api_id": "gid://shopify/Order/4501", "note": "\\ud800"}'  # a lone
+    # surrogate escape: valid JSON that orjson refuses and json accepts
+    response = await deliver(http, DOMAIN, "orders/create", body, "evt-bigint")
+    assert response.status_code == 200
+    [event] = await events(db)
+    assert event.resource_gid == "gid://shopify/Order/4501" and event.body == body.decode()
+
+
 async def test_missing_topic_is_400(intake, db) -> None:
     http, _ = intake
     body = b"{}"
