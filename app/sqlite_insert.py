@@ -20,6 +20,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import NullType
 
 _DIALECT = sqlite.dialect()
+_MISSING = object()
 _MAX_PARAMETERS = 32_766  # SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32
 
 
@@ -29,7 +30,7 @@ class SQLiteInsert:
     def __init__(self, table: Table, suffix: str = "") -> None:
         self.table = table
         self.columns: list[Column[Any]] = list(table.columns)
-        self._converters: list[Callable[[Any], Any] | None] | None = None
+        self._steps: list[tuple[str, Callable[[Any], Any] | None, bool, Column[Any]]] | None = None
         names = ", ".join(f'"{column.name}"' for column in self.columns)
         self._head = f'INSERT INTO "{table.name}" ({names}) VALUES '
         self._one = "(" + ", ".join("?" for _ in self.columns) + ")"
@@ -41,18 +42,28 @@ class SQLiteInsert:
         return self._head + ", ".join([self._one] * rows) + self._suffix
 
     @property
-    def _convert(self) -> list[Callable[[Any], Any] | None]:
-        """Built on first use: a foreign-key column takes its type from the column it references, which SQLAlchemy
-        resolves only once that table's model is imported."""
-        if self._converters is None:
-            self._converters = [_bind_processor(column) for column in self.columns]
-        return self._converters
+    def _plan(self) -> list[tuple[str, Callable[[Any], Any] | None, bool, Column[Any]]]:
+        """(key, converter, whether None converts to None, column) per column, built on first use: a foreign-key
+        column takes its type from the column it references, which SQLAlchemy resolves only once that table's
+        model is imported."""
+        if self._steps is None:
+            self._steps = []
+            for column in self.columns:
+                convert = _bind_processor(column)
+                self._steps.append((column.key, convert, convert is None or convert(None) is None, column))
+        return self._steps
 
     def parameters(self, row: dict[str, Any]) -> list[Any]:
-        values = []
-        for column, convert in zip(self.columns, self._convert, strict=True):
-            value = row[column.key] if column.key in row else _default(column)
-            values.append(convert(value) if convert is not None else value)
+        values: list[Any] = []
+        append = values.append
+        for key, convert, none_stays, column in self._plan:
+            value = row.get(key, _MISSING)
+            if value is _MISSING:
+                value = _default(column)
+            if convert is None or (value is None and none_stays):
+                append(value)
+            else:
+                append(convert(value))
         return values
 
     def execute(self, connection: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
