@@ -29,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.db import Database, after_commit, utcnow
+from app.db import Database, after_commit, time_ordered_uuid, utcnow
 from app.errors import InvalidInput
 from app.jobs import relay as relay_module
 from app.jobs.models import JobOutboxAlias, OutboxMessage
@@ -84,7 +84,7 @@ def new_row(name: str, payload: dict[str, Any], *, key: str | None = None) -> di
         raise InvalidInput(f"job {name!r}: a dedupe key has 1 to 255 characters")
     relay = relay_module.active_relay()
     now = utcnow()
-    return {"id": uuid.uuid4(), "name": name, "queue": spec.queue, "payload": clean, "dedupe_key": key,
+    return {"id": time_ordered_uuid(), "name": name, "queue": spec.queue, "payload": clean, "dedupe_key": key,
             "status": "pending", "attempts": 0, "resends": 0, "last_error": None, "created_at": now,
             "finished_at": None, "lease_until": relay.lease_until(now) if relay is not None else now}
 

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from app.db import utcnow
+from app.db import time_ordered_uuid, utcnow
 from app.shopify.event_store import writer_for
 from app.shopify.mapping.common import MappingError, gid, parse_body, parse_dt, rest_gid
 from app.shops.service import get_shop_by_domain, shop_webhook_secret
@@ -49,8 +49,15 @@ class BodyTooLarge(Exception):
     pass
 
 
+class WebhookAnswer(JSONResponse):
+    """A JSON answer rendered by orjson (same bytes as Starlette's compact `json.dumps` for these small objects)."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def problem(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status_code=status)
+    return WebhookAnswer({"error": code, "message": message}, status_code=status)
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -156,7 +163,7 @@ async def _store(request: Request, shop_id: uuid.UUID, topic: str, body: bytes, 
     triggered_at = _triggered_at(request, issues)
     handled = topic in HANDLED_TOPICS
     resource_gid, customer_gid = _subject_ids(topic, payload)
-    row_id = uuid.uuid4()
+    row_id = time_ordered_uuid()
     values = {
         "id": row_id, "shop_id": shop_id, "event_id": event_id,
         "webhook_id": (request.headers.get("x-shopify-webhook-id") or None),
@@ -168,10 +175,10 @@ async def _store(request: Request, shop_id: uuid.UUID, topic: str, body: bytes, 
     }
     stored = await writer_for(request.app.state).store(values, handled=handled)
     if not stored:
-        return JSONResponse({"status": "already received", "event_id": event_id})
+        return WebhookAnswer({"status": "already received", "event_id": event_id})
     if not handled:
         log.info("shopify webhook topic %s stored and ignored (shop %s, event %s)", topic, shop_id, event_id)
-    return JSONResponse({"status": "stored" if handled else "ignored", "event_id": event_id})
+    return WebhookAnswer({"status": "stored" if handled else "ignored", "event_id": event_id})
 
 
 class ShopCache:
