@@ -25,7 +25,7 @@ import time
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 QUIET_SECONDS = 0.005
-STEP_SECONDS = 0.005
+STEP_SECONDS = 0.02
 MAX_WAIT_SECONDS = 5.0
 UNPACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
