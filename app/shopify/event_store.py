@@ -10,11 +10,11 @@ never meet in SQLite's busy handler (sleep-and-retry backoff). A failing batch f
 Within one batch, a repeated event id is stored once; the repeats answer "already received".
 
 On SQLite a batch is written through a plain `sqlite3` connection called directly on the event loop, the whole
-transaction at once. Measured (tests/bench/bench_webhooks.py, alternating runs, 2 shared cores): load ~4.4:
-aiosqlite ~420 req/s, a dedicated writer thread ~320-420, inline ~500-530; load ~2.7: aiosqlite 643-884 req/s
-p99 31-38 ms, inline 1,051-1,078 req/s p99 29-30 ms. Why: aiosqlite hands every call
-(checkout, execute, fetch, commit, reset) to its thread and back, and a writer thread fights the event loop for the
-GIL on every sqlite call. The loop only blocks while this process holds the write lock: the transaction starts
+transaction at once. Measured (tests/bench/bench_webhooks.py, alternating runs, 2 shared cores): through
+SQLAlchemy sessions, aiosqlite 643-884 req/s and inline 1,051-1,078 (load ~2.7, an older build); with the plain
+`sqlite3` statements below, inline and a dedicated writer thread were even (830-940 vs 810-890 req/s, load 2.3-3.4),
+so the simpler inline writer stayed. Why: aiosqlite hands every call (checkout, execute, fetch, commit, reset) to
+its thread and back, and a writer thread gains nothing while the serving thread already keeps one core busy. The loop only blocks while this process holds the write lock: the transaction starts
 with `BEGIN IMMEDIATE` under `busy_timeout=0`, and while another connection (the job worker) holds the lock the
 writer yields to the loop and retries every millisecond (instead of sleeping in SQLite's busy handler, whose
 back-off reaches 100 ms a step), for at most `LOCK_WAIT_SECONDS`; then the batch fails (500, Shopify retries).
