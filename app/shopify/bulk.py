@@ -14,7 +14,6 @@ Streaming invariants:
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -144,7 +143,7 @@ async def _byte_lines(response: httpx.Response, skip: int):
 async def ingest_slice(session: AsyncSession, http: httpx.AsyncClient, run: ShopifyBulkRun,
                        limits: SliceLimits | None = None) -> IngestOutcome:
     """Store the next part of the run's JSONL; marks the run done at the end of the file."""
-    from app.shopify.mapping import BulkAssembler
+    from app.shopify.mapping.jsonl import BulkAssembler, parse_line
 
     limits = limits or SliceLimits()
     if not run.url:
@@ -166,7 +165,7 @@ async def ingest_slice(session: AsyncSession, http: httpx.AsyncClient, run: Shop
             cursor.lines += 1
             if not line.strip():
                 continue
-            obj = json.loads(line)
+            obj = parse_line(line)
             is_root = "__parentId" not in obj
             done = assembler.feed(obj)
             if is_root:
