@@ -30,6 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.commerce.inserts import insert_rows
 from app.commerce.models import StaleCounter, StaleDelivery
 from app.db import utcnow
 
@@ -156,9 +157,9 @@ def _decide_one(plan: _Plan, delivery: Delivery) -> UpsertResult:
 
 async def _write_parents(session: AsyncSession, table: Table, shop_id: uuid.UUID, plan: _Plan) -> None:
     now = utcnow()
-    new = [_insert_values(shop_id, shopify_id, row, now) for shopify_id, row in plan.rows.items() if row.is_new]
-    if new:
-        await session.execute(insert(table), new)
+    single = len(plan.rows) == 1  # only a batch of one may carry column expressions (see Delivery)
+    await insert_rows(session, table, [_insert_values(shop_id, shopify_id, row, now, single)
+                                       for shopify_id, row in plan.rows.items() if row.is_new])
     changed = [row for row in plan.rows.values() if not row.is_new and row.raised]
     plain = [row for row in changed if not _has_expressions(row)]
     if plain:
@@ -177,10 +178,11 @@ def _has_expressions(row: _Row) -> bool:
     return any(isinstance(value, ColumnElement) for value in row.applied.values.values())
 
 
-def _insert_values(shop_id: uuid.UUID, shopify_id: str, row: _Row, now: datetime) -> dict[str, Any]:
+def _insert_values(shop_id: uuid.UUID, shopify_id: str, row: _Row, now: datetime, single: bool) -> dict[str, Any]:
     assert row.applied is not None
-    values = {key: (None if isinstance(value, ColumnElement) else value)
-              for key, value in row.applied.values.items()}
+    values = row.applied.values
+    if single:  # a column expression means "keep the stored value": nothing is stored yet
+        values = {key: (None if isinstance(value, ColumnElement) else value) for key, value in values.items()}
     return {"id": row.id, "shop_id": shop_id, "shopify_id": shopify_id, "source_updated_at": row.version_at,
             "content_hash": row.digest, "revision": 1 + row.raised, "created_at": now, "updated_at": now, **values}
 
@@ -206,8 +208,7 @@ async def _write_children(session: AsyncSession, plan: _Plan, child_tables: Sequ
             for table, rows in row.applied.children(row.id).items():
                 built[table].extend(rows)
     for table, _ in reversed(child_tables):
-        if built[table]:
-            await session.execute(insert(table), built[table])
+        await insert_rows(session, table, built[table])
 
 
 async def record_stale_many(session: AsyncSession, shop_id: uuid.UUID, stale: Sequence[_Stale]) -> None:
