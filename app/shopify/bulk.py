@@ -28,7 +28,8 @@ from app.db import utcnow
 from app.errors import Conflict
 from app.shopify.client import AdminClient, ShopifyError, ShopifyUnavailable, load_document
 from app.shopify.models import ShopifyBulkRun
-from app.shopify.sync import StoreCounts, store_orders
+from app.commerce.service import OrderIngest
+from app.shopify.sync import StoreCounts, add_node, write_orders
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ async def ingest_slice(session: AsyncSession, http: httpx.AsyncClient, run: Shop
     cursor = _Cursor(run.bytes_committed, run.lines_committed)
     headers = {"Range": f"bytes={cursor.offset}-"} if cursor.offset else {}
     assembler = BulkAssembler()
-    counts, batch, orders, started = StoreCounts(), [], 0, time.monotonic()
+    counts, batch, orders, started = StoreCounts(), _Batch(run.shop_id), 0, time.monotonic()
     async with http.stream("GET", run.url, headers=headers) as response:
         if response.status_code == 416:  # nothing after the resume point
             return await _finish(session, run, counts, 0)
@@ -170,18 +171,18 @@ async def ingest_slice(session: AsyncSession, http: httpx.AsyncClient, run: Shop
             done = assembler.feed(obj)
             if is_root:
                 if done is not None:
-                    batch.append(done)
+                    batch.add(done)
                     orders += 1
                     cursor.root_id = done.get("id")
                 cursor.root_offset, cursor.root_lines = start, cursor.lines - 1
-                if len(batch) >= BATCH_SIZE:
+                if batch.roots >= BATCH_SIZE:
                     await _store(session, run, batch, counts, cursor)
                 if orders >= limits.max_orders or time.monotonic() - started >= limits.max_seconds:
                     await _store(session, run, batch, counts, cursor)
                     return IngestOutcome(False, counts, orders)
     last = assembler.finish()
     if last is not None:
-        batch.append(last)
+        batch.add(last)
         orders += 1
         cursor.root_id = last.get("id")
     cursor.root_offset, cursor.root_lines = cursor.offset, cursor.lines
@@ -189,16 +190,35 @@ async def ingest_slice(session: AsyncSession, http: httpx.AsyncClient, run: Shop
     return await _finish(session, run, counts, orders)
 
 
-async def _store(session: AsyncSession, run: ShopifyBulkRun, batch: list[dict[str, Any]], counts: StoreCounts,
+class _Batch:
+    """The orders of the current batch, mapped as each one completes (its JSON is dropped at once: the batch holds
+    rows, which keeps both memory and the garbage collector's work small)."""
+
+    def __init__(self, shop_id: uuid.UUID) -> None:
+        self.shop_id = shop_id
+        self.clear()
+
+    def clear(self) -> None:
+        self.ingest = OrderIngest(self.shop_id, source="shopify_bulk")
+        self.counts = StoreCounts()
+        self.roots = 0
+
+    def add(self, node: dict[str, Any]) -> None:
+        add_node(self.ingest, node, self.counts)
+        self.roots += 1
+
+
+async def _store(session: AsyncSession, run: ShopifyBulkRun, batch: _Batch, counts: StoreCounts,
                  cursor: _Cursor) -> None:
     """Upsert the batch and move the resume point to the start of the order not yet complete."""
-    if batch:
-        stored = await store_orders(session, run.shop_id, batch, source="shopify_bulk")
+    if batch.roots:
+        stored = batch.counts
+        await write_orders(session, batch.ingest, stored)
         counts.add(stored)
         run.orders_applied += stored.applied
         run.orders_stale += stored.stale
         run.orders_unchanged += stored.unchanged
-        run.roots_committed += len(batch)
+        run.roots_committed += batch.roots
         run.last_root_id = cursor.root_id
         batch.clear()
     run.bytes_committed = cursor.root_offset
