@@ -14,13 +14,11 @@ sequence of deliveries by table as long as it keeps their relative order within 
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
@@ -29,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.commerce.digest import record_digest
 from app.commerce.inserts import insert_rows
 from app.commerce.models import StaleCounter, StaleDelivery
 from app.db import utcnow
@@ -236,25 +235,3 @@ async def record_stale_many(session: AsyncSession, shop_id: uuid.UUID, stale: Se
 async def record_stale(session: AsyncSession, shop_id: uuid.UUID, kind: str, shopify_id: str,
                        incoming_at: datetime | None, stored_at: datetime | None, source: str | None) -> None:
     await record_stale_many(session, shop_id, [_Stale(kind, shopify_id, incoming_at, stored_at, source)])
-
-
-def record_digest(record: Any, blank: frozenset[str] = frozenset()) -> str:
-    """sha256 of `repr(record)` with the fields named in `blank` shown empty (`()`), computed without building a
-    copy of the record. The text is exactly what `repr` gives (tests check it on sandbox orders): stored hashes
-    settle ties with new deliveries, so it must never change. Only the top level is written out field by field
-    (for `blank`); below it the records' own generated reprs give the same text, several times faster."""
-    names = _repr_fields(type(record)) if blank else None
-    if names is None:
-        text = repr(record)
-    else:
-        text = "".join((type(record).__qualname__, "(", ", ".join(
-            f"{name}=()" if name in blank else f"{name}={getattr(record, name)!r}" for name in names), ")"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-@cache
-def _repr_fields(cls: type) -> tuple[str, ...] | None:
-    generated = is_dataclass(cls) and cls.__dataclass_params__.repr and hasattr(cls.__repr__, "__wrapped__")
-    if not generated:
-        return None  # not a dataclass with the generated repr: use its own repr
-    return tuple(field.name for field in fields(cls) if field.repr)

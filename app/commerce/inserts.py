@@ -6,8 +6,9 @@ compiled once per (dialect, table, columns), and each row becomes a parameter tu
 by one `itemgetter` call plus the columns' own bind processors — the very functions SQLAlchemy would apply (UTC
 datetimes, UUIDs, JSON), taken from the dialect, so the stored values are identical on SQLite and PostgreSQL.
 
-Shortcuts that keep them identical: a processor that maps None to None is skipped for None values, and the text
-of an empty list or dict (very common in JSON columns) is computed once by the processor itself. When the compiled
+Shortcuts that keep them identical: a processor that maps None to None is skipped for None values, the text
+of an empty list or dict (very common in JSON columns) is computed once by the processor itself, and so is each
+distinct UTC datetime of a batch (timestamps repeat: the batch's own `now`, an order's created/processed times). When the compiled
 statement would need values the rows do not give (a column's Python-side default), the plain Core path is used.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -36,7 +38,7 @@ class _Plan:
     def parameters(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
         get = itemgetter(*self.keys)
         single = len(self.keys) == 1
-        out = []
+        out, seen = [], {}  # seen: UTC datetime → its processed value (timestamps repeat within a batch)
         for row in rows:
             values = [get(row)] if single else list(get(row))
             for position, process, skip_none, empty_list, empty_dict in self.processors:
@@ -44,6 +46,11 @@ class _Plan:
                 if value is None:
                     if not skip_none:
                         values[position] = process(value)
+                elif type(value) is datetime and value.tzinfo is UTC:
+                    known = seen.get(value)
+                    if known is None:
+                        known = seen[value] = process(value)
+                    values[position] = known
                 elif value or empty_list is _NONE:
                     values[position] = process(value)
                 elif type(value) is list:
