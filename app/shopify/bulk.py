@@ -6,7 +6,8 @@ Flow: `start_operation` (bulkOperationRunQuery with bulk_orders.graphql) → com
 Streaming invariants:
 - The file is read as bytes in chunks and split on newlines; only one order (with its children, which Shopify writes
   right after it because we ask for grouped output) is held at a time, plus the current upsert batch — memory is flat
-  however large the store.
+  however large the store. Each order is mapped as soon as it is complete and the batch keeps only its rows (not
+  the JSON or the records), so little survives long enough for the garbage collector to scan it again and again.
 - The resume point (`bytes_committed`/`lines_committed`, `last_root_id`) is always the start of an order line and is
   written in the same transaction as the orders before it. A crash or a failed download loses at most one slice;
   the next run asks for the rest with an HTTP Range request (or skips locally when the server ignores Range).
@@ -24,11 +25,11 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.commerce.service import OrderIngest
 from app.db import utcnow
 from app.errors import Conflict
 from app.shopify.client import AdminClient, ShopifyError, ShopifyUnavailable, load_document
 from app.shopify.models import ShopifyBulkRun
-from app.commerce.service import OrderIngest
 from app.shopify.sync import StoreCounts, add_node, write_orders
 
 log = logging.getLogger(__name__)
