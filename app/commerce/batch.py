@@ -3,8 +3,9 @@
 `apply_batch` loads the stored versions of every Shopify id in the batch in one query, then decides each delivery
 in input order against the version it would meet had the deliveries been applied one at a time (a later delivery
 of the same id meets the earlier one's outcome). Only then does it write, per table a handful of statements:
-one executemany INSERT for new parents (through the driver, see `app.commerce.inserts`), one executemany UPDATE for newer versions, one DELETE per child table for
-the replaced parents, one executemany INSERT per child table, and the stale audit rows. So a batch leaves exactly
+one executemany INSERT for new parents, one executemany UPDATE for newer versions, one DELETE per child table for
+the replaced parents, one executemany INSERT per child table (the INSERTs through the driver, see
+`app.commerce.inserts`), and the stale audit rows. So a batch leaves exactly
 the state the one-by-one sequence leaves: the last applied version of each row with its own children, `revision`
 raised once per applied version, one STALE_EVENT row per stale delivery and the per-kind counters summed.
 
