@@ -53,7 +53,7 @@ class _Plan:
                     values[position] = known
                 elif value or empty_list is _NONE:
                     values[position] = process(value)
-                elif type(value) is list:
+                elif type(value) is list or type(value) is tuple:  # both serialise as an empty JSON array
                     values[position] = empty_list
                 elif type(value) is dict:
                     values[position] = empty_dict

@@ -29,6 +29,7 @@ async def test_driver_inserts_store_exactly_what_core_inserts_store(db, settings
     table = cm.Order.__table__
     now = datetime.now(UTC)
     core, driver = _row(shop_id, "gid://shopify/Order/1", now), _row(shop_id, "gid://shopify/Order/2", now)
+    driver.update(tags=("vip", "Zürich"), custom_attributes=(("k", "v"),), validation_issues=())  # rows use tuples
     async with db.unit_of_work() as session:
         connection = await session.connection()
         assert _plan(connection.dialect, table, tuple(driver)) is not None  # the driver path, not the fallback
