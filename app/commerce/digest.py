@@ -26,7 +26,7 @@ Writer = Callable[[Any], str]
 _SIMPLE = frozenset({"str", "int", "bool", "float", "Decimal", "None"})  # plain reprs, never a record inside
 _SHARED = frozenset({MoneySet, Money, datetime})
 _MEMO: dict[int, tuple[Any, str]] = {}
-_MEMO_SIZE = 20_000
+_MEMO_SIZE = 8192
 
 
 def record_digest(record: Any, blank: frozenset[str] = frozenset()) -> str:

@@ -20,7 +20,7 @@ from app.commerce.records import (
 
 
 _PAIRS: dict[int, tuple[MoneySet, tuple[int | None, int | None]]] = {}
-_PAIRS_SIZE = 20_000
+_PAIRS_SIZE = 8192
 
 
 def minor_pair(value: MoneySet | None) -> tuple[int | None, int | None]:

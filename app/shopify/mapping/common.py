@@ -132,7 +132,7 @@ def parse_dt(value: Any) -> datetime | None:
     return _parse_text_dt(value if type(value) is str else str(value))
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _parse_text_dt(text: str) -> datetime:
     if len(text) == 10:
         day = date.fromisoformat(text)
@@ -159,7 +159,7 @@ def money(amount: Any, currency: Any, issues: Issues | None = None, where: str =
     return Money(value, code)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def exact_money(amount: str, currency: str) -> Money | None:
     """Money for a string amount and currency code when there is nothing to flag (a currency is given and the amount
     has no more digits than it allows); None otherwise (`money` then takes the long way, which flags)."""

@@ -55,7 +55,7 @@ def money_set(value: dict[str, Any] | None, issues: Issues, where: str) -> Money
     return MoneySet(money(amount, currency, issues, where), money(pres_amount, pres_currency, issues, where))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _exact_set(amount: str, currency: str, pres_amount: str, pres_currency: str) -> MoneySet | None:
     """The MoneySet of two string amounts when neither needs flagging (memoised: order totals repeat)."""
     shop, pres = exact_money(amount, currency), exact_money(pres_amount, pres_currency)
