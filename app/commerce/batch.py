@@ -3,8 +3,9 @@
 `apply_batch` loads the stored versions of every Shopify id in the batch in one query, then decides each delivery
 in input order against the version it would meet had the deliveries been applied one at a time (a later delivery
 of the same id meets the earlier one's outcome). Only then does it write, per table a handful of statements:
-one multi-row INSERT for new parents, one executemany UPDATE for newer versions, one DELETE per child table for
-the replaced parents, one executemany INSERT per child table, and the stale audit rows. So a batch leaves exactly
+one executemany INSERT for new parents, one executemany UPDATE for newer versions, one DELETE per child table for
+the replaced parents, one executemany INSERT per child table (the INSERTs through the driver, see
+`app.commerce.inserts`), and the stale audit rows. So a batch leaves exactly
 the state the one-by-one sequence leaves: the last applied version of each row with its own children, `revision`
 raised once per applied version, one STALE_EVENT row per stale delivery and the per-kind counters summed.
 
@@ -14,14 +15,11 @@ sequence of deliveries by table as long as it keeps their relative order within 
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
-from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import Table, bindparam, delete, insert, select, update
@@ -30,11 +28,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.commerce.digest import record_digest
+from app.commerce.inserts import insert_rows
 from app.commerce.models import StaleCounter, StaleDelivery
 from app.db import utcnow
 
 Status = Literal["applied", "stale", "unchanged"]
-ChildRows = Callable[[uuid.UUID], dict[Table, list[dict[str, Any]]]]
+ChildRows = dict[Table, list[dict[str, Any]]]
 CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
 
 
@@ -49,7 +49,9 @@ class UpsertResult:
 @dataclass(slots=True)
 class Delivery:
     """One incoming version of one row. `values` may hold column expressions (keep the stored value) only in
-    batches of a single delivery; `children` builds the child rows for a parent id, per child table."""
+    batches of a single delivery. `children` are the child rows per child table, built when the delivery is (so
+    the record need not be kept until the batch is written); they point at `id`, the id a new row gets. When the
+    row is already stored, the batch points them at the stored id instead."""
 
     kind: str
     shopify_id: str
@@ -58,6 +60,7 @@ class Delivery:
     values: dict[str, Any]
     children: ChildRows | None = None
     source: str | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
 @dataclass(slots=True)
@@ -141,7 +144,7 @@ async def _stored(session: AsyncSession, table: Table, shop_id: uuid.UUID,
 def _decide_one(plan: _Plan, delivery: Delivery) -> UpsertResult:
     row = plan.rows.get(delivery.shopify_id)
     if row is None:
-        row = _Row(uuid.uuid4(), delivery.version_at, delivery.digest, is_new=True, applied=delivery)
+        row = _Row(delivery.id, delivery.version_at, delivery.digest, is_new=True, applied=delivery)
         plan.rows[delivery.shopify_id] = row
         return UpsertResult(delivery.kind, delivery.shopify_id, "applied", row.id)
     status = decide(row.version_at, row.digest, delivery.version_at, delivery.digest)
@@ -156,9 +159,9 @@ def _decide_one(plan: _Plan, delivery: Delivery) -> UpsertResult:
 
 async def _write_parents(session: AsyncSession, table: Table, shop_id: uuid.UUID, plan: _Plan) -> None:
     now = utcnow()
-    new = [_insert_values(shop_id, shopify_id, row, now) for shopify_id, row in plan.rows.items() if row.is_new]
-    if new:
-        await session.execute(insert(table), new)
+    single = len(plan.rows) == 1  # only a batch of one may carry column expressions (see Delivery)
+    await insert_rows(session, table, [_insert_values(shop_id, shopify_id, row, now, single)
+                                       for shopify_id, row in plan.rows.items() if row.is_new])
     changed = [row for row in plan.rows.values() if not row.is_new and row.raised]
     plain = [row for row in changed if not _has_expressions(row)]
     if plain:
@@ -177,10 +180,11 @@ def _has_expressions(row: _Row) -> bool:
     return any(isinstance(value, ColumnElement) for value in row.applied.values.values())
 
 
-def _insert_values(shop_id: uuid.UUID, shopify_id: str, row: _Row, now: datetime) -> dict[str, Any]:
+def _insert_values(shop_id: uuid.UUID, shopify_id: str, row: _Row, now: datetime, single: bool) -> dict[str, Any]:
     assert row.applied is not None
-    values = {key: (None if isinstance(value, ColumnElement) else value)
-              for key, value in row.applied.values.items()}
+    values = row.applied.values
+    if single:  # a column expression means "keep the stored value": nothing is stored yet
+        values = {key: (None if isinstance(value, ColumnElement) else value) for key, value in values.items()}
     return {"id": row.id, "shop_id": shop_id, "shopify_id": shopify_id, "source_updated_at": row.version_at,
             "content_hash": row.digest, "revision": 1 + row.raised, "created_at": now, "updated_at": now, **values}
 
@@ -201,13 +205,16 @@ async def _write_children(session: AsyncSession, plan: _Plan, child_tables: Sequ
             await session.execute(delete(table).where(table.c[fk].in_(part) if len(part) > 1
                                                       else table.c[fk] == part[0]))
     built: dict[Table, list[dict[str, Any]]] = {table: [] for table, _ in child_tables}
+    foreign_keys = dict(child_tables)
     for row in plan.rows.values():
         if (row.is_new or row.raised) and row.applied is not None and row.applied.children is not None:
-            for table, rows in row.applied.children(row.id).items():
+            for table, rows in row.applied.children.items():
+                if row.applied.id != row.id:  # built for a new row, the row is stored (or new from an earlier one)
+                    for child in rows:
+                        child[foreign_keys[table]] = row.id
                 built[table].extend(rows)
     for table, _ in reversed(child_tables):
-        if built[table]:
-            await session.execute(insert(table), built[table])
+        await insert_rows(session, table, built[table])
 
 
 async def record_stale_many(session: AsyncSession, shop_id: uuid.UUID, stale: Sequence[_Stale]) -> None:
@@ -229,47 +236,3 @@ async def record_stale_many(session: AsyncSession, shop_id: uuid.UUID, stale: Se
 async def record_stale(session: AsyncSession, shop_id: uuid.UUID, kind: str, shopify_id: str,
                        incoming_at: datetime | None, stored_at: datetime | None, source: str | None) -> None:
     await record_stale_many(session, shop_id, [_Stale(kind, shopify_id, incoming_at, stored_at, source)])
-
-
-def record_digest(record: Any, blank: frozenset[str] = frozenset()) -> str:
-    """sha256 of `repr(record)` with the fields named in `blank` shown empty (`()`), computed without building a
-    copy of the record. The text is exactly what `repr` gives (tests check it on sandbox orders): stored hashes
-    settle ties with new deliveries, so it must never change."""
-    parts: list[str] = []
-    _write_repr(record, parts, blank)
-    return hashlib.sha256("".join(parts).encode("utf-8")).hexdigest()
-
-
-@cache
-def _repr_fields(cls: type) -> tuple[str, ...] | None:
-    generated = is_dataclass(cls) and cls.__dataclass_params__.repr and hasattr(cls.__repr__, "__wrapped__")
-    if not generated:
-        return None  # not a dataclass with the generated repr: use its own repr
-    return tuple(field.name for field in fields(cls) if field.repr)
-
-
-def _write_repr(value: Any, parts: list[str], blank: frozenset[str] = frozenset()) -> None:
-    kind = type(value)
-    if kind is tuple:
-        parts.append("(")
-        for index, item in enumerate(value):
-            if index:
-                parts.append(", ")
-            _write_repr(item, parts)
-        parts.append(",)" if len(value) == 1 else ")")
-        return
-    names = _repr_fields(kind) if kind not in _PLAIN else None
-    if names is None:
-        parts.append(repr(value))
-        return
-    parts.append(kind.__qualname__ + "(")
-    for index, name in enumerate(names):
-        parts.append(f"{', ' if index else ''}{name}=")
-        if name in blank:
-            parts.append("()")
-        else:
-            _write_repr(getattr(value, name), parts)
-    parts.append(")")
-
-
-_PLAIN = frozenset({str, int, bool, float, type(None), Decimal, datetime, list, dict})

@@ -24,8 +24,10 @@ def to_minor(amount: Decimal | None, currency: str | None) -> int | None:
         return None
     if currency is None:
         raise ValueError("an amount without a currency cannot be stored")
-    exponent = Decimal(1).scaleb(-minor_digits(currency))
-    return int((amount / exponent).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    return int(amount.scaleb(minor_digits(currency)).quantize(_ONE, rounding=ROUND_HALF_EVEN))
+
+
+_ONE = Decimal(1)
 
 
 def from_minor(minor: int | None, currency: str | None) -> Decimal | None:

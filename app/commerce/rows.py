@@ -1,7 +1,9 @@
 """Records → plain row dicts for bulk Core inserts (one executemany per child table).
 
 Child ids are generated here (uuid4) so tax lines can point at their line or shipping line in the same batch,
-without a round trip per row.
+without a round trip per row. JSON arrays are given as tuples (the records' own where they fit): they serialise
+exactly like lists, and a tuple of plain values is not tracked by the garbage collector (a backfill batch holds
+hundreds of thousands of row values; every tracked one is scanned again by each full collection).
 """
 
 from __future__ import annotations
@@ -12,18 +14,36 @@ from typing import Any
 
 from app.commerce.money import to_minor
 from app.commerce.records import (
-    Address, FulfillmentRecord, FulfillmentOrderRecord, Money, MoneySet, OrderRecord, RefundRecord, ReturnRecord,
-    TaxLineRecord, TransactionRecord,
+    Address, FulfillmentOrderRecord, FulfillmentRecord, LineItemRecord, Money, MoneySet, OrderRecord, RefundRecord,
+    ReturnRecord, TaxLineRecord, TransactionRecord,
 )
 
 
+_PAIRS: dict[int, tuple[MoneySet, tuple[int | None, int | None]]] = {}
+_PAIRS_SIZE = 8192
+
+
+def minor_pair(value: MoneySet | None) -> tuple[int | None, int | None]:
+    """(shop, presentment) integer minor units. The mappers share MoneySets between records (they are memoised),
+    so the pairs are remembered by identity: an entry holds its MoneySet, so the id cannot be reused while it is
+    remembered; the memo is emptied when full."""
+    if value is None:
+        return None, None
+    known = _PAIRS.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
+    shop, pres = value.shop, value.presentment
+    pair = (to_minor(shop.amount, shop.currency) if shop else None,
+            to_minor(pres.amount, pres.currency) if pres else None)
+    if len(_PAIRS) >= _PAIRS_SIZE:
+        _PAIRS.clear()
+    _PAIRS[id(value)] = (value, pair)
+    return pair
+
+
 def money_pair(prefix: str, value: MoneySet | None) -> dict[str, int | None]:
-    shop = value.shop if value else None
-    pres = value.presentment if value else None
-    return {
-        f"{prefix}_minor": to_minor(shop.amount, shop.currency) if shop else None,
-        f"{prefix}_pres_minor": to_minor(pres.amount, pres.currency) if pres else None,
-    }
+    minor, pres = minor_pair(value)
+    return {f"{prefix}_minor": minor, f"{prefix}_pres_minor": pres}
 
 
 def single_minor(value: Money | None) -> int | None:
@@ -40,6 +60,7 @@ def address_json(value: Address | None) -> dict[str, Any] | None:
 ADDRESS_FIELDS = tuple(field.name for field in fields(Address))
 ORDER_MONEY = ("subtotal", "total_price", "total_tax", "total_discounts", "total_shipping", "current_total_price",
                "current_total_tax", "total_outstanding", "total_duties")
+ORDER_MONEY_KEYS = tuple((name, (f"{name}_minor", f"{name}_pres_minor")) for name in ORDER_MONEY)
 
 
 def order_values(record: OrderRecord) -> dict[str, Any]:
@@ -53,24 +74,26 @@ def order_values(record: OrderRecord) -> dict[str, Any]:
         "source_name": record.source_name, "customer_gid": record.customer_id, "email": record.email,
         "phone": record.phone, "customer_tax_id": record.customer_tax_id, "customer_locale": record.customer_locale,
         "shipping_address": address_json(record.shipping_address),
-        "billing_address": address_json(record.billing_address), "note": record.note, "tags": list(record.tags),
-        "custom_attributes": [list(pair) for pair in record.custom_attributes],
-        "payment_gateway_names": list(record.payment_gateway_names),
-        "validation_issues": list(record.validation_issues),
+        "billing_address": address_json(record.billing_address), "note": record.note, "tags": record.tags,
+        "custom_attributes": record.custom_attributes,
+        "payment_gateway_names": record.payment_gateway_names,
+        "validation_issues": record.validation_issues,
     }
-    for name in ORDER_MONEY:
-        values.update(money_pair(name, getattr(record, name)))
+    for name, (minor_key, pres_key) in ORDER_MONEY_KEYS:
+        values[minor_key], values[pres_key] = minor_pair(getattr(record, name))
     return values
 
 
-def _tax_rows(lines: tuple[TaxLineRecord, ...], base: dict[str, Any], scope: str, **owner: Any) -> list[dict]:
-    return [
-        {**base, "id": uuid.uuid4(), "scope": scope, "position": index, "title": tax.title, "rate": tax.rate,
-         "rate_percentage": tax.rate_percentage, "channel_liable": tax.channel_liable, "source": tax.source,
-         "line_item_id": owner.get("line_item_id"), "shipping_line_id": owner.get("shipping_line_id"),
-         **money_pair("amount", tax.amount)}
-        for index, tax in enumerate(lines)
-    ]
+def _tax_rows(lines: tuple[TaxLineRecord, ...], base: dict[str, Any], scope: str,
+              line_item_id: uuid.UUID | None = None, shipping_line_id: uuid.UUID | None = None) -> list[dict]:
+    rows = []
+    for index, tax in enumerate(lines):
+        minor, pres = minor_pair(tax.amount)
+        rows.append({**base, "id": uuid.uuid4(), "scope": scope, "position": index, "title": tax.title,
+                     "rate": tax.rate, "rate_percentage": tax.rate_percentage, "channel_liable": tax.channel_liable,
+                     "source": tax.source, "line_item_id": line_item_id, "shipping_line_id": shipping_line_id,
+                     "amount_minor": minor, "amount_pres_minor": pres})
+    return rows
 
 
 def order_children(record: OrderRecord, shop_id: uuid.UUID, order_id: uuid.UUID
@@ -80,37 +103,49 @@ def order_children(record: OrderRecord, shop_id: uuid.UUID, order_id: uuid.UUID
     lines, shipping, taxes = [], [], _tax_rows(record.tax_lines, base, "order")
     for index, item in enumerate(record.line_items):
         line_id = uuid.uuid4()
-        lines.append({
-            **base, "id": line_id, "position": index, "shopify_id": item.shopify_id, "sku": item.sku,
-            "title": item.title, "name": item.name, "variant_title": item.variant_title,
-            "variant_gid": item.variant_id, "product_gid": item.product_id, "quantity": item.quantity,
-            "current_quantity": item.current_quantity, "fulfillable_quantity": item.fulfillable_quantity,
-            **money_pair("unit_price", item.unit_price),
-            **money_pair("discounted_unit_price", item.discounted_unit_price),
-            **money_pair("total_discount", item.total_discount),
-            "discount_allocations": [{"index": alloc.application_index, **money_pair("amount", alloc.amount)}
-                                     for alloc in item.discount_allocations],
-            "requires_shipping": item.requires_shipping, "taxable": item.taxable, "is_gift_card": item.is_gift_card,
-            "fulfillment_service": item.fulfillment_service, "fulfillment_status": item.fulfillment_status,
-            "hs_code": item.hs_code, "country_hs_codes": dict(item.country_hs_codes),
-            "country_of_origin": item.country_of_origin, "province_of_origin": item.province_of_origin,
-            "unit_cost_minor": single_minor(item.unit_cost),
-            "unit_cost_currency": item.unit_cost.currency if item.unit_cost else None,
-            "duties": [{"shopify_id": duty.shopify_id, "hs_code": duty.hs_code,
-                        "country_of_origin": duty.country_of_origin, **money_pair("price", duty.price)}
-                       for duty in item.duties],
-            "properties": [list(pair) for pair in item.properties], "product_exists": item.product_exists,
-        })
-        taxes += _tax_rows(item.tax_lines, base, "line", line_item_id=line_id)
+        lines.append(_line_row(item, base, line_id, index))
+        if item.tax_lines:
+            taxes += _tax_rows(item.tax_lines, base, "line", line_item_id=line_id)
     for index, ship in enumerate(record.shipping_lines):
         ship_id = uuid.uuid4()
+        price, price_pres = minor_pair(ship.price)
+        discounted, discounted_pres = minor_pair(ship.discounted_price)
         shipping.append({
             **base, "id": ship_id, "position": index, "shopify_id": ship.shopify_id, "title": ship.title,
-            "code": ship.code, "source": ship.source, "is_removed": ship.is_removed,
-            **money_pair("price", ship.price), **money_pair("discounted_price", ship.discounted_price),
+            "code": ship.code, "source": ship.source, "is_removed": ship.is_removed, "price_minor": price,
+            "price_pres_minor": price_pres, "discounted_price_minor": discounted,
+            "discounted_price_pres_minor": discounted_pres,
         })
-        taxes += _tax_rows(ship.tax_lines, base, "shipping", shipping_line_id=ship_id)
+        if ship.tax_lines:
+            taxes += _tax_rows(ship.tax_lines, base, "shipping", shipping_line_id=ship_id)
     return lines, shipping, taxes
+
+
+def _line_row(item: LineItemRecord, base: dict[str, Any], line_id: uuid.UUID, index: int) -> dict[str, Any]:
+    unit, unit_pres = minor_pair(item.unit_price)
+    discounted, discounted_pres = minor_pair(item.discounted_unit_price)
+    discount, discount_pres = minor_pair(item.total_discount)
+    return {
+        **base, "id": line_id, "position": index, "shopify_id": item.shopify_id, "sku": item.sku,
+        "title": item.title, "name": item.name, "variant_title": item.variant_title,
+        "variant_gid": item.variant_id, "product_gid": item.product_id, "quantity": item.quantity,
+        "current_quantity": item.current_quantity, "fulfillable_quantity": item.fulfillable_quantity,
+        "unit_price_minor": unit, "unit_price_pres_minor": unit_pres,
+        "discounted_unit_price_minor": discounted, "discounted_unit_price_pres_minor": discounted_pres,
+        "total_discount_minor": discount, "total_discount_pres_minor": discount_pres,
+        "discount_allocations": tuple({"index": alloc.application_index, **money_pair("amount", alloc.amount)}
+                                      for alloc in item.discount_allocations),
+        "requires_shipping": item.requires_shipping, "taxable": item.taxable, "is_gift_card": item.is_gift_card,
+        "fulfillment_service": item.fulfillment_service, "fulfillment_status": item.fulfillment_status,
+        "hs_code": item.hs_code, "country_hs_codes": dict(item.country_hs_codes),
+        "country_of_origin": item.country_of_origin, "province_of_origin": item.province_of_origin,
+        "unit_cost_minor": single_minor(item.unit_cost),
+        "unit_cost_currency": item.unit_cost.currency if item.unit_cost else None,
+        "duties": tuple({"shopify_id": duty.shopify_id, "hs_code": duty.hs_code,
+                         "country_of_origin": duty.country_of_origin, **money_pair("price", duty.price)}
+                        for duty in item.duties),
+        "properties": item.properties, "product_exists": item.product_exists,
+    }
 
 
 def _currencies(*sets: MoneySet | None) -> tuple[str | None, str | None]:
@@ -127,7 +162,7 @@ def refund_values(record: RefundRecord) -> dict[str, Any]:
         "order_gid": record.order_id, "shopify_created_at": record.created_at, "processed_at": record.processed_at,
         "note": record.note, "restock": record.restock, "return_gid": record.return_id, "currency": currency,
         "presentment_currency": presentment, **money_pair("total_refunded", record.total_refunded),
-        "validation_issues": list(record.validation_issues),
+        "validation_issues": record.validation_issues,
     }
 
 
@@ -159,7 +194,7 @@ def transaction_values(record: TransactionRecord) -> dict[str, Any]:
         "shopify_created_at": record.created_at, "processed_at": record.processed_at, "test": record.test,
         "error_code": record.error_code, "authorization": record.authorization,
         "payment_method": record.payment_method, "remote_reference": record.remote_reference,
-        "validation_issues": list(record.validation_issues),
+        "validation_issues": record.validation_issues,
     }
 
 
@@ -169,7 +204,7 @@ def return_values(record: ReturnRecord) -> dict[str, Any]:
         "total_quantity": record.total_quantity, "decline_reason": record.decline_reason,
         "decline_note": record.decline_note, "shopify_created_at": record.created_at,
         "closed_at": record.closed_at, "request_approved_at": record.request_approved_at,
-        "validation_issues": list(record.validation_issues),
+        "validation_issues": record.validation_issues,
     }
 
 
@@ -189,9 +224,9 @@ def fulfillment_values(record: FulfillmentRecord) -> dict[str, Any]:
     return {
         "order_gid": record.order_id, "name": record.name, "status": record.status,
         "shipment_status": record.shipment_status, "display_status": record.display_status,
-        "tracking_company": record.tracking_company, "tracking_numbers": list(record.tracking_numbers),
-        "tracking_urls": list(record.tracking_urls), "location_gid": record.location_id, "service": record.service,
-        "shopify_created_at": record.created_at, "validation_issues": list(record.validation_issues),
+        "tracking_company": record.tracking_company, "tracking_numbers": record.tracking_numbers,
+        "tracking_urls": record.tracking_urls, "location_gid": record.location_id, "service": record.service,
+        "shopify_created_at": record.created_at, "validation_issues": record.validation_issues,
     }
 
 
@@ -209,5 +244,5 @@ def fulfillment_order_values(record: FulfillmentOrderRecord) -> dict[str, Any]:
         "delivery_method": record.delivery_method, "assigned_location_gid": record.assigned_location_id,
         "lines": [{"shopify_id": line.shopify_id, "line_item_gid": line.line_item_id, "total": line.total_quantity,
                    "remaining": line.remaining_quantity} for line in record.lines],
-        "validation_issues": list(record.validation_issues),
+        "validation_issues": record.validation_issues,
     }

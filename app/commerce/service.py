@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.commerce import rows
 from app.commerce.batch import (
-    ChildRows, Delivery, Status, UpsertResult, apply_batch, decide, record_digest, record_stale,
+    Delivery, Status, UpsertResult, apply_batch, decide, record_digest, record_stale,
 )
 from app.commerce.models import (
     BalanceTransaction, Fulfillment, FulfillmentLine, FulfillmentOrder, InventoryLevel, LineItem, Order, Payout,
@@ -40,7 +40,8 @@ from app.commerce.records import (
     OrderRecord, PayoutRecord, RefundRecord, ReturnRecord, TransactionRecord,
 )
 
-__all__ = ["Status", "UpsertResult", "content_hash", "decide", "ingest_order", "ingest_orders", "record_stale"]
+__all__ = ["OrderIngest", "Status", "UpsertResult", "content_hash", "decide", "ingest_order", "ingest_orders",
+           "record_stale"]
 
 # Child tables per parent, in delete order (rows pointing at others first); inserts run in reverse.
 ORDER_CHILDREN = ((TaxLine.__table__, "order_id"), (LineItem.__table__, "order_id"),
@@ -60,11 +61,10 @@ def content_hash(record: Any) -> str:
 
 async def _apply(session: AsyncSession, model: Any, *, shop_id: uuid.UUID, kind: str, shopify_id: str,
                  version_at: datetime | None, record: Any, values: dict[str, Any],
-                 children: ChildRows | None = None, child_tables: tuple[tuple[Table, str], ...] = (),
                  source: str | None = None) -> UpsertResult:
-    """One delivery through the batch path (a batch of one)."""
-    delivery = Delivery(kind, shopify_id, version_at, content_hash(record), values, children, source)
-    return (await apply_batch(session, model, shop_id, [delivery], child_tables))[0]
+    """One delivery without children through the batch path (a batch of one)."""
+    delivery = Delivery(kind, shopify_id, version_at, content_hash(record), values, None, source)
+    return (await apply_batch(session, model, shop_id, [delivery]))[0]
 
 
 async def upsert_order(session: AsyncSession, shop_id: uuid.UUID, record: OrderRecord, *,
@@ -186,21 +186,19 @@ async def upsert_inventory_level(session: AsyncSession, shop_id: uuid.UUID, reco
 
 
 def order_delivery(shop_id: uuid.UUID, record: OrderRecord, source: str | None) -> Delivery:
-    def children(order_id: uuid.UUID) -> dict[Table, list[dict[str, Any]]]:
-        lines, shipping, taxes = rows.order_children(record, shop_id, order_id)
-        return {LineItem.__table__: lines, ShippingLine.__table__: shipping, TaxLine.__table__: taxes}
-
-    return Delivery("order", record.shopify_id, record.version_at, record_digest(record, EMBEDDED),
-                    rows.order_values(record), children, source)
+    delivery = Delivery("order", record.shopify_id, record.version_at, record_digest(record, EMBEDDED),
+                        rows.order_values(record), None, source)
+    lines, shipping, taxes = rows.order_children(record, shop_id, delivery.id)
+    delivery.children = {LineItem.__table__: lines, ShippingLine.__table__: shipping, TaxLine.__table__: taxes}
+    return delivery
 
 
 def refund_delivery(shop_id: uuid.UUID, record: RefundRecord, source: str | None) -> Delivery:
-    def children(refund_id: uuid.UUID) -> dict[Table, list[dict[str, Any]]]:
-        lines, adjustments = rows.refund_children(record, shop_id, refund_id)
-        return {RefundLine.__table__: lines, RefundAdjustment.__table__: adjustments}
-
-    return Delivery("refund", record.shopify_id, record.version_at, record_digest(record, NO_TRANSACTIONS),
-                    rows.refund_values(record), children, source)
+    delivery = Delivery("refund", record.shopify_id, record.version_at, record_digest(record, NO_TRANSACTIONS),
+                        rows.refund_values(record), None, source)
+    lines, adjustments = rows.refund_children(record, shop_id, delivery.id)
+    delivery.children = {RefundLine.__table__: lines, RefundAdjustment.__table__: adjustments}
+    return delivery
 
 
 def transaction_delivery(record: TransactionRecord, observed_at: datetime | None, source: str | None) -> Delivery:
@@ -209,11 +207,10 @@ def transaction_delivery(record: TransactionRecord, observed_at: datetime | None
 
 
 def fulfillment_delivery(shop_id: uuid.UUID, record: FulfillmentRecord, source: str | None) -> Delivery:
-    def children(fulfillment_id: uuid.UUID) -> dict[Table, list[dict[str, Any]]]:
-        return {FulfillmentLine.__table__: rows.fulfillment_lines(record, shop_id, fulfillment_id)}
-
-    return Delivery("fulfillment", record.shopify_id, record.version_at, content_hash(record),
-                    rows.fulfillment_values(record), children, source)
+    delivery = Delivery("fulfillment", record.shopify_id, record.version_at, content_hash(record),
+                        rows.fulfillment_values(record), None, source)
+    delivery.children = {FulfillmentLine.__table__: rows.fulfillment_lines(record, shop_id, delivery.id)}
+    return delivery
 
 
 def fulfillment_order_delivery(record: FulfillmentOrderRecord, source: str | None) -> Delivery:
@@ -221,25 +218,60 @@ def fulfillment_order_delivery(record: FulfillmentOrderRecord, source: str | Non
                     rows.fulfillment_order_values(record), None, source)
 
 
-class _OrderBatch:
-    """Deliveries of many orders grouped by table, each table keeping the one-by-one sequence (an order, then its
-    refunds each followed by the refund's transactions, fulfillments, fulfillment orders, the order's transactions,
-    returns); `slots` remembers where each delivery's result goes in its record's result list."""
+class OrderIngest:
+    """Orders added one at a time and written together (`ingest_orders` in two steps, for streaming callers).
 
-    def __init__(self, count: int) -> None:
-        self.results: list[list[UpsertResult | None]] = [[] for _ in range(count)]
+    `add` builds the order's deliveries at once — rows, digests — so the caller need not keep the record: a batch
+    holds plain rows, not the records' object graphs, which keeps the garbage collector's work small. Each table
+    keeps the one-by-one sequence (an order, then its refunds each followed by the refund's transactions,
+    fulfillments, fulfillment orders, the order's transactions, returns); `slots` remember where each delivery's
+    result goes in its order's result list."""
+
+    def __init__(self, shop_id: uuid.UUID, *, observed_at: datetime | None = None, source: str | None = None) -> None:
+        self.shop_id, self.observed_at, self.source = shop_id, observed_at, source
+        self.results: list[list[UpsertResult | None]] = []
         self.tables: dict[Any, tuple[list[Delivery], list[tuple[int, int]]]] = {
             model: ([], []) for model in (Order, Refund, Transaction, Fulfillment, FulfillmentOrder)}
+        self.returns: list[tuple[int, int, ReturnRecord, datetime | None]] = []
 
-    def add(self, model: Any, index: int, delivery: Delivery) -> None:
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def add(self, record: OrderRecord) -> None:
+        shop_id, source, index = self.shop_id, self.source, len(self.results)
+        self.results.append([])
+        self._add(Order, index, order_delivery(shop_id, record, source))
+        for refund in record.refunds:
+            self._add(Refund, index, refund_delivery(shop_id, refund, source))
+            for tx in refund.transactions:
+                self._add(Transaction, index, transaction_delivery(tx, None, source))
+        for fulfillment in record.fulfillments:
+            self._add(Fulfillment, index, fulfillment_delivery(shop_id, fulfillment, source))
+        for fulfillment_order in record.fulfillment_orders:
+            self._add(FulfillmentOrder, index, fulfillment_order_delivery(fulfillment_order, source))
+        for tx in record.transactions:
+            self._add(Transaction, index, transaction_delivery(tx, None, source))
+        for item in record.returns:
+            self.results[index].append(None)
+            self.returns.append((index, len(self.results[index]) - 1, item, self.observed_at or record.version_at))
+
+    def _add(self, model: Any, index: int, delivery: Delivery) -> None:
         deliveries, slots = self.tables[model]
         deliveries.append(delivery)
         slots.append((index, len(self.results[index])))
         self.results[index].append(None)
 
-    def slot(self, index: int) -> int:
-        self.results[index].append(None)
-        return len(self.results[index]) - 1
+    async def write(self, session: AsyncSession) -> list[list[UpsertResult]]:
+        """Decide and write everything added; per order, the results `ingest_order` would return."""
+        children = {Order: ORDER_CHILDREN, Refund: REFUND_CHILDREN, Fulfillment: FULFILLMENT_CHILDREN}
+        for model, (deliveries, slots) in self.tables.items():
+            outcomes = await apply_batch(session, model, self.shop_id, deliveries, children.get(model, ()))
+            for (index, position), outcome in zip(slots, outcomes, strict=True):
+                self.results[index][position] = outcome
+        for index, position, item, version_at in self.returns:  # rare; their merge rules keep them one at a time
+            self.results[index][position] = await upsert_return(session, self.shop_id, item, version_at=version_at,
+                                                                source=self.source)
+        return [[result for result in results if result is not None] for results in self.results]
 
 
 async def ingest_orders(session: AsyncSession, shop_id: uuid.UUID, records: Sequence[OrderRecord], *,
@@ -248,28 +280,7 @@ async def ingest_orders(session: AsyncSession, shop_id: uuid.UUID, records: Sequ
 
     Per record, the results are those `ingest_order` returns (the order's own result first). The final state is
     the state the records ingested one by one in this order would leave (same versions, revisions, stale rows)."""
-    batch = _OrderBatch(len(records))
-    returns: list[tuple[int, int, ReturnRecord, datetime | None]] = []
-    for index, record in enumerate(records):
-        batch.add(Order, index, order_delivery(shop_id, record, source))
-        for refund in record.refunds:
-            batch.add(Refund, index, refund_delivery(shop_id, refund, source))
-            for tx in refund.transactions:
-                batch.add(Transaction, index, transaction_delivery(tx, None, source))
-        for fulfillment in record.fulfillments:
-            batch.add(Fulfillment, index, fulfillment_delivery(shop_id, fulfillment, source))
-        for fulfillment_order in record.fulfillment_orders:
-            batch.add(FulfillmentOrder, index, fulfillment_order_delivery(fulfillment_order, source))
-        for tx in record.transactions:
-            batch.add(Transaction, index, transaction_delivery(tx, None, source))
-        for item in record.returns:
-            returns.append((index, batch.slot(index), item, observed_at or record.version_at))
-    children = {Order: ORDER_CHILDREN, Refund: REFUND_CHILDREN, Fulfillment: FULFILLMENT_CHILDREN}
-    for model, (deliveries, slots) in batch.tables.items():
-        outcomes = await apply_batch(session, model, shop_id, deliveries, children.get(model, ()))
-        for (index, position), outcome in zip(slots, outcomes, strict=True):
-            batch.results[index][position] = outcome
-    for index, position, item, version_at in returns:  # rare; their merge rules keep them one at a time
-        batch.results[index][position] = await upsert_return(session, shop_id, item, version_at=version_at,
-                                                             source=source)
-    return [[result for result in results if result is not None] for results in batch.results]
+    ingest = OrderIngest(shop_id, observed_at=observed_at, source=source)
+    for record in records:
+        ingest.add(record)
+    return await ingest.write(session)

@@ -6,7 +6,8 @@ Flow: `start_operation` (bulkOperationRunQuery with bulk_orders.graphql) → com
 Streaming invariants:
 - The file is read as bytes in chunks and split on newlines; only one order (with its children, which Shopify writes
   right after it because we ask for grouped output) is held at a time, plus the current upsert batch — memory is flat
-  however large the store.
+  however large the store. Each order is mapped as soon as it is complete and the batch keeps only its rows (not
+  the JSON or the records), so little survives long enough for the garbage collector to scan it again and again.
 - The resume point (`bytes_committed`/`lines_committed`, `last_root_id`) is always the start of an order line and is
   written in the same transaction as the orders before it. A crash or a failed download loses at most one slice;
   the next run asks for the rest with an HTTP Range request (or skips locally when the server ignores Range).
@@ -14,7 +15,6 @@ Streaming invariants:
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -25,11 +25,12 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.commerce.service import OrderIngest
 from app.db import utcnow
 from app.errors import Conflict
 from app.shopify.client import AdminClient, ShopifyError, ShopifyUnavailable, load_document
 from app.shopify.models import ShopifyBulkRun
-from app.shopify.sync import StoreCounts, store_orders
+from app.shopify.sync import StoreCounts, add_node, write_orders
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ async def _byte_lines(response: httpx.Response, skip: int):
 async def ingest_slice(session: AsyncSession, http: httpx.AsyncClient, run: ShopifyBulkRun,
                        limits: SliceLimits | None = None) -> IngestOutcome:
     """Store the next part of the run's JSONL; marks the run done at the end of the file."""
-    from app.shopify.mapping import BulkAssembler
+    from app.shopify.mapping.jsonl import BulkAssembler, parse_line
 
     limits = limits or SliceLimits()
     if not run.url:
@@ -154,7 +155,7 @@ async def ingest_slice(session: AsyncSession, http: httpx.AsyncClient, run: Shop
     cursor = _Cursor(run.bytes_committed, run.lines_committed)
     headers = {"Range": f"bytes={cursor.offset}-"} if cursor.offset else {}
     assembler = BulkAssembler()
-    counts, batch, orders, started = StoreCounts(), [], 0, time.monotonic()
+    counts, batch, orders, started = StoreCounts(), _Batch(run.shop_id), 0, time.monotonic()
     async with http.stream("GET", run.url, headers=headers) as response:
         if response.status_code == 416:  # nothing after the resume point
             return await _finish(session, run, counts, 0)
@@ -166,23 +167,23 @@ async def ingest_slice(session: AsyncSession, http: httpx.AsyncClient, run: Shop
             cursor.lines += 1
             if not line.strip():
                 continue
-            obj = json.loads(line)
+            obj = parse_line(line)
             is_root = "__parentId" not in obj
             done = assembler.feed(obj)
             if is_root:
                 if done is not None:
-                    batch.append(done)
+                    batch.add(done)
                     orders += 1
                     cursor.root_id = done.get("id")
                 cursor.root_offset, cursor.root_lines = start, cursor.lines - 1
-                if len(batch) >= BATCH_SIZE:
+                if batch.roots >= BATCH_SIZE:
                     await _store(session, run, batch, counts, cursor)
                 if orders >= limits.max_orders or time.monotonic() - started >= limits.max_seconds:
                     await _store(session, run, batch, counts, cursor)
                     return IngestOutcome(False, counts, orders)
     last = assembler.finish()
     if last is not None:
-        batch.append(last)
+        batch.add(last)
         orders += 1
         cursor.root_id = last.get("id")
     cursor.root_offset, cursor.root_lines = cursor.offset, cursor.lines
@@ -190,16 +191,35 @@ async def ingest_slice(session: AsyncSession, http: httpx.AsyncClient, run: Shop
     return await _finish(session, run, counts, orders)
 
 
-async def _store(session: AsyncSession, run: ShopifyBulkRun, batch: list[dict[str, Any]], counts: StoreCounts,
+class _Batch:
+    """The orders of the current batch, mapped as each one completes (its JSON is dropped at once: the batch holds
+    rows, which keeps both memory and the garbage collector's work small)."""
+
+    def __init__(self, shop_id: uuid.UUID) -> None:
+        self.shop_id = shop_id
+        self.clear()
+
+    def clear(self) -> None:
+        self.ingest = OrderIngest(self.shop_id, source="shopify_bulk")
+        self.counts = StoreCounts()
+        self.roots = 0
+
+    def add(self, node: dict[str, Any]) -> None:
+        add_node(self.ingest, node, self.counts)
+        self.roots += 1
+
+
+async def _store(session: AsyncSession, run: ShopifyBulkRun, batch: _Batch, counts: StoreCounts,
                  cursor: _Cursor) -> None:
     """Upsert the batch and move the resume point to the start of the order not yet complete."""
-    if batch:
-        stored = await store_orders(session, run.shop_id, batch, source="shopify_bulk")
+    if batch.roots:
+        stored = batch.counts
+        await write_orders(session, batch.ingest, stored)
         counts.add(stored)
         run.orders_applied += stored.applied
         run.orders_stale += stored.stale
         run.orders_unchanged += stored.unchanged
-        run.roots_committed += len(batch)
+        run.roots_committed += batch.roots
         run.last_root_id = cursor.root_id
         batch.clear()
     run.bytes_committed = cursor.root_offset

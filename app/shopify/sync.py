@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.commerce.service import OrderIngest
 from app.config import Settings
 from app.shopify.client import AdminClient, ShopifyReauthRequired
 from app.shopify.models import ShopifySyncState
@@ -182,24 +183,34 @@ class StoreCounts:
         return self.applied + self.stale + self.unchanged
 
 
+def add_node(ingest: OrderIngest, node: dict[str, Any], counts: StoreCounts) -> None:
+    """Map one GraphQL order node into `ingest`; a node that cannot be mapped is counted as failed and logged."""
+    from app.shopify.mapping import MappingError, order_from_graphql
+
+    try:
+        record = order_from_graphql(node)
+    except MappingError as exc:
+        counts.failed.append(f"{node.get('id')}: {exc}")
+        log.warning("shopify order %s could not be mapped: %s", node.get("id"), exc)
+        return
+    ingest.add(record)
+
+
+async def write_orders(session: AsyncSession, ingest: OrderIngest, counts: StoreCounts) -> None:
+    """Write the orders added to `ingest`; their own outcomes (not their refunds' etc.) are added to `counts`."""
+    for results in await ingest.write(session):
+        status = results[0].status
+        setattr(counts, status, getattr(counts, status) + 1)
+
+
 async def store_orders(session: AsyncSession, shop_id: uuid.UUID, nodes: list[dict[str, Any]],
                        source: str = "shopify_sync") -> StoreCounts:
     """Map GraphQL order nodes and store them in one batch (idempotent; newer updatedAt wins; the counts are the
     orders' own outcomes, exactly as one-by-one upserts in node order would give them)."""
-    from app.commerce.service import ingest_orders
-    from app.shopify.mapping import MappingError, order_from_graphql
-
-    counts = StoreCounts()
-    records = []
+    counts, ingest = StoreCounts(), OrderIngest(shop_id, source=source)
     for node in nodes:
-        try:
-            records.append(order_from_graphql(node))
-        except MappingError as exc:
-            counts.failed.append(f"{node.get('id')}: {exc}")
-            log.warning("shopify order %s could not be mapped: %s", node.get("id"), exc)
-    for results in await ingest_orders(session, shop_id, records, source=source):
-        status = results[0].status
-        setattr(counts, status, getattr(counts, status) + 1)
+        add_node(ingest, node, counts)
+    await write_orders(session, ingest, counts)
     return counts
 
 

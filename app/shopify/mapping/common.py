@@ -4,6 +4,9 @@ Ids: a REST id may be a JSON number that lost precision on its way (Shopify's do
 JavaScript doubles: `820982911946154500` vs `gid://shopify/Order/820982911946154508`), so `admin_graphql_api_id` wins
 whenever a body carries it; a number becomes a string only from an exact `int` (a float id is refused).
 Amounts: `Decimal` from strings (or from the `Decimal`s `parse_body` produces), never through float arithmetic.
+Speed: amounts, rates and timestamps given as strings (GraphQL and bulk JSONL) repeat a lot across orders, so their
+parsed values are memoised in bounded caches; the cached objects (`Money`, `datetime`, `str`) are immutable. Values
+that need flagging are never served from a cache, so every record still gets its own validation issues.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from app.commerce.money import is_exact
@@ -102,6 +106,17 @@ def dec(value: Any) -> Decimal | None:
 
 def rate_text(value: Any) -> str | None:
     """A tax rate as a plain decimal string ("0.19"), whatever JSON type it came in."""
+    if (type(value) is str or type(value) is float) and value:  # not 0.0: -0.0 equals it but reads "-0"
+        return _cached_rate_text(value)
+    return _rate_text(value)
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _cached_rate_text(value: str | float) -> str | None:
+    return _rate_text(value)
+
+
+def _rate_text(value: Any) -> str | None:
     number = dec(value)
     if number is None:
         return None
@@ -114,7 +129,11 @@ def parse_dt(value: Any) -> datetime | None:
         return None
     if isinstance(value, datetime):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    text = str(value)
+    return _parse_text_dt(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=4096)
+def _parse_text_dt(text: str) -> datetime:
     if len(text) == 10:
         day = date.fromisoformat(text)
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -123,6 +142,10 @@ def parse_dt(value: Any) -> datetime | None:
 
 
 def money(amount: Any, currency: Any, issues: Issues | None = None, where: str = "") -> Money | None:
+    if type(amount) is str and type(currency) is str:
+        exact = exact_money(amount, currency)
+        if exact is not None:
+            return exact
     value = dec(amount)
     if value is None:
         return None
@@ -133,6 +156,17 @@ def money(amount: Any, currency: Any, issues: Issues | None = None, where: str =
         code = NO_CURRENCY
     if issues is not None and not is_exact(value, code):
         issues.add(f"{where} amount {value} has more digits than {code} allows (rounded half-even)")
+    return Money(value, code)
+
+
+@lru_cache(maxsize=4096)
+def exact_money(amount: str, currency: str) -> Money | None:
+    """Money for a string amount and currency code when there is nothing to flag (a currency is given and the amount
+    has no more digits than it allows); None otherwise (`money` then takes the long way, which flags)."""
+    value = dec(amount)
+    code = currency.upper()
+    if value is None or not code or not is_exact(value, code):
+        return None
     return Money(value, code)
 
 

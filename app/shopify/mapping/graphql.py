@@ -7,6 +7,7 @@ into `{nodes: [...]}` by `app.shopify.mapping.bulk`). `*Set` money bags map to `
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from app.commerce.records import (
@@ -14,7 +15,9 @@ from app.commerce.records import (
     LineItemRecord, Money, MoneySet, OrderRecord, RefundAdjustmentRecord, RefundLineRecord, RefundRecord,
     ReturnLineRecord, ReturnRecord, ShippingLineRecord, TaxLineRecord, TransactionRecord,
 )
-from app.shopify.mapping.common import Issues, MappingError, legacy_id, lower, money, parse_dt, rate_text
+from app.shopify.mapping.common import (
+    Issues, MappingError, exact_money, legacy_id, lower, money, parse_dt, rate_text,
+)
 from app.shopify.mapping.rest import TAX_ID_ATTRIBUTES
 
 ADDRESS_KEYS = {"name": "name", "firstName": "first_name", "lastName": "last_name", "company": "company",
@@ -43,8 +46,20 @@ def money_set(value: dict[str, Any] | None, issues: Issues, where: str) -> Money
     if not value:
         return None
     shop, pres = value.get("shopMoney") or {}, value.get("presentmentMoney") or {}
-    return MoneySet(money(shop.get("amount"), shop.get("currencyCode"), issues, where),
-                    money(pres.get("amount"), pres.get("currencyCode"), issues, where))
+    amount, currency = shop.get("amount"), shop.get("currencyCode")
+    pres_amount, pres_currency = pres.get("amount"), pres.get("currencyCode")
+    if type(amount) is str and type(currency) is str and type(pres_amount) is str and type(pres_currency) is str:
+        exact = _exact_set(amount, currency, pres_amount, pres_currency)
+        if exact is not None:
+            return exact
+    return MoneySet(money(amount, currency, issues, where), money(pres_amount, pres_currency, issues, where))
+
+
+@lru_cache(maxsize=4096)
+def _exact_set(amount: str, currency: str, pres_amount: str, pres_currency: str) -> MoneySet | None:
+    """The MoneySet of two string amounts when neither needs flagging (memoised: order totals repeat)."""
+    shop, pres = exact_money(amount, currency), exact_money(pres_amount, pres_currency)
+    return MoneySet(shop, pres) if shop is not None and pres is not None else None
 
 
 def single_money(value: dict[str, Any] | None, issues: Issues, where: str) -> Money | None:
