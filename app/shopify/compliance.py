@@ -17,12 +17,12 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.commerce import privacy
 from app.db import utcnow
-from app.shopify.events import ComplianceRequest, WebhookEvent
+from app.shopify.events import ComplianceRequest, StoredEvent, WebhookEvent
 from app.shopify.mapping.common import MappingError, gid, parse_body, rest_gid
 from app.shops.models import Shop
 
@@ -81,7 +81,7 @@ async def _scrub_events(session: AsyncSession, shop_id: uuid.UUID, *conditions: 
     return count
 
 
-async def data_request(session: AsyncSession, event: WebhookEvent, body: dict[str, Any]) -> str:
+async def data_request(session: AsyncSession, event: StoredEvent, body: dict[str, Any]) -> str:
     customer_gid, email, orders = _request_subject(body, "orders_requested")
     report = await privacy.customer_data_report(session, event.shop_id, customer_gid=customer_gid, email=email,
                                                 order_gids=orders)
@@ -93,7 +93,7 @@ async def data_request(session: AsyncSession, event: WebhookEvent, body: dict[st
     return f"data request recorded: {report['order_count']} order(s) hold personal data"
 
 
-async def customer_redact(session: AsyncSession, event: WebhookEvent, body: dict[str, Any]) -> str:
+async def customer_redact(session: AsyncSession, event: StoredEvent, body: dict[str, Any]) -> str:
     customer_gid, email, orders = _request_subject(body, "orders_to_redact")
     result = await privacy.redact_customer(session, event.shop_id, customer_gid=customer_gid, email=email,
                                            order_gids=orders)
@@ -110,7 +110,7 @@ async def customer_redact(session: AsyncSession, event: WebhookEvent, body: dict
     return f"customer redacted: {result['orders_redacted']} order(s), {result['raw_events_scrubbed']} raw event(s)"
 
 
-async def shop_redact(session: AsyncSession, event: WebhookEvent, body: dict[str, Any]) -> str:
+async def shop_redact(session: AsyncSession, event: StoredEvent, body: dict[str, Any]) -> str:
     result = await privacy.redact_shop(session, event.shop_id)
     result["raw_events_scrubbed"] = await _scrub_events(session, event.shop_id)
     await session.execute(update(Shop.__table__).where(Shop.__table__.c.id == event.shop_id)
@@ -123,11 +123,21 @@ async def shop_redact(session: AsyncSession, event: WebhookEvent, body: dict[str
     return f"shop redacted: {result['orders_redacted']} order(s), {result['raw_events_scrubbed']} raw event(s)"
 
 
+_REQUESTS = ComplianceRequest.__table__
+_SHOP_REDACTED = _REQUESTS.c.kind == "shop/redact"
+_CUSTOMER_REDACTED = (_REQUESTS.c.kind == "customers/redact") & (_REQUESTS.c.customer_gid == bindparam("customer"))
+# Built once: every ingested order asks (see app.shopify.ingest).
+_REDACTED_SHOP = (select(_REQUESTS.c.id).where(_REQUESTS.c.shop_id == bindparam("shop_id"), _SHOP_REDACTED)
+                  .limit(1))
+_REDACTED_SHOP_OR_CUSTOMER = (select(_REQUESTS.c.id)
+                              .where(_REQUESTS.c.shop_id == bindparam("shop_id"),
+                                     or_(_SHOP_REDACTED, _CUSTOMER_REDACTED)).limit(1))
+
+
 async def is_redacted(session: AsyncSession, shop_id: uuid.UUID, customer_gid: str | None) -> bool:
     """True when the shop was redacted, or this customer was (late redeliveries must not bring data back)."""
-    conditions = [ComplianceRequest.kind == "shop/redact"]
-    if customer_gid:
-        conditions.append((ComplianceRequest.kind == "customers/redact")
-                          & (ComplianceRequest.customer_gid == customer_gid))
-    query = select(ComplianceRequest.id).where(ComplianceRequest.shop_id == shop_id, or_(*conditions)).limit(1)
-    return (await session.execute(query)).first() is not None
+    if customer_gid:  # through the session: a redaction added earlier in this transaction is flushed first
+        result = await session.execute(_REDACTED_SHOP_OR_CUSTOMER, {"shop_id": shop_id, "customer": customer_gid})
+    else:
+        result = await session.execute(_REDACTED_SHOP, {"shop_id": shop_id})
+    return result.first() is not None

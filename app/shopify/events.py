@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,6 +18,30 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base, UUIDPrimaryKey, utcnow
 
 EVENT_STATUSES = ("received", "processed", "ignored", "invalid")
+
+
+class StoredEvent(Protocol):
+    """What the ingest handlers read of a stored event: a `WebhookEvent`, or a row of its table (the ingest job
+    reads a row; it never changes the event through the ORM)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def shop_id(self) -> uuid.UUID: ...
+    @property
+    def event_id(self) -> str: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def triggered_at(self) -> datetime | None: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def validation_issues(self) -> list[Any]: ...
 
 
 class WebhookEvent(UUIDPrimaryKey, Base):

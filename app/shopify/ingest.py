@@ -14,7 +14,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.commerce import service
@@ -24,7 +24,7 @@ from app.db import utcnow
 from app.errors import InvalidInput
 from app.jobs import enqueue
 from app.shopify import compliance
-from app.shopify.events import WebhookEvent
+from app.shopify.events import StoredEvent, WebhookEvent
 from app.shopify.mapping import (
     MappingError, fulfillment_from_webhook, inventory_level_from_webhook, order_from_webhook, parse_body,
     refund_from_webhook, return_from_webhook, tender_transaction_from_webhook, transaction_from_webhook,
@@ -52,7 +52,7 @@ def _anonymised(record: OrderRecord) -> OrderRecord:
                    line_items=tuple(replace(item, properties=()) for item in record.line_items))
 
 
-async def _order(session: AsyncSession, event: WebhookEvent, body: dict[str, Any], source: str) -> tuple[str, list]:
+async def _order(session: AsyncSession, event: StoredEvent, body: dict[str, Any], source: str) -> tuple[str, list]:
     record = order_from_webhook(body)
     if await compliance.is_redacted(session, event.shop_id, record.customer_id):
         record = _anonymised(record)
@@ -61,7 +61,7 @@ async def _order(session: AsyncSession, event: WebhookEvent, body: dict[str, Any
     return f"order {results[0].status}", list(record.validation_issues)
 
 
-async def _order_delete(session: AsyncSession, event: WebhookEvent, body: dict[str, Any],
+async def _order_delete(session: AsyncSession, event: StoredEvent, body: dict[str, Any],
                         source: str) -> tuple[str, list]:
     order_gid = rest_gid(body, "Order")
     if order_gid is None:
@@ -80,27 +80,27 @@ async def _order_delete(session: AsyncSession, event: WebhookEvent, body: dict[s
     return "order marked deleted", []
 
 
-async def _refund(session: AsyncSession, event: WebhookEvent, body: dict[str, Any], source: str) -> tuple[str, list]:
+async def _refund(session: AsyncSession, event: StoredEvent, body: dict[str, Any], source: str) -> tuple[str, list]:
     record = refund_from_webhook(body)
     results = await service.upsert_refund(session, event.shop_id, record, source=source)
     return f"refund {results[0].status}", list(record.validation_issues) + _issues_of(record.transactions)
 
 
-async def _fulfillment(session: AsyncSession, event: WebhookEvent, body: dict[str, Any],
+async def _fulfillment(session: AsyncSession, event: StoredEvent, body: dict[str, Any],
                        source: str) -> tuple[str, list]:
     record = fulfillment_from_webhook(body)
     result = await service.upsert_fulfillment(session, event.shop_id, record, source=source)
     return f"fulfillment {result.status}", list(record.validation_issues)
 
 
-async def _return(session: AsyncSession, event: WebhookEvent, body: dict[str, Any], source: str) -> tuple[str, list]:
+async def _return(session: AsyncSession, event: StoredEvent, body: dict[str, Any], source: str) -> tuple[str, list]:
     record = return_from_webhook(body)
     version = event.triggered_at or event.received_at
     result = await service.upsert_return(session, event.shop_id, record, version_at=version, source=source)
     return f"return {result.status}", list(record.validation_issues)
 
 
-async def _transaction(session: AsyncSession, event: WebhookEvent, body: dict[str, Any],
+async def _transaction(session: AsyncSession, event: StoredEvent, body: dict[str, Any],
                        source: str) -> tuple[str, list]:
     tender = event.topic.startswith("tender_")
     record = tender_transaction_from_webhook(body) if tender else transaction_from_webhook(body)
@@ -108,7 +108,7 @@ async def _transaction(session: AsyncSession, event: WebhookEvent, body: dict[st
     return f"transaction {result.status}", list(record.validation_issues)
 
 
-async def _inventory(session: AsyncSession, event: WebhookEvent, body: dict[str, Any],
+async def _inventory(session: AsyncSession, event: StoredEvent, body: dict[str, Any],
                      source: str) -> tuple[str, list]:
     record = inventory_level_from_webhook(body)
     if record.updated_at is None:
@@ -117,7 +117,7 @@ async def _inventory(session: AsyncSession, event: WebhookEvent, body: dict[str,
     return f"inventory level {result.status}", []
 
 
-async def _uninstalled(session: AsyncSession, event: WebhookEvent, body: dict[str, Any],
+async def _uninstalled(session: AsyncSession, event: StoredEvent, body: dict[str, Any],
                        source: str) -> tuple[str, list]:
     when = event.triggered_at or event.received_at
     await session.execute(update(Shop.__table__).where(Shop.__table__.c.id == event.shop_id)
@@ -125,7 +125,7 @@ async def _uninstalled(session: AsyncSession, event: WebhookEvent, body: dict[st
     return "shop marked uninstalled", []
 
 
-async def _bulk_finished(session: AsyncSession, event: WebhookEvent, body: dict[str, Any],
+async def _bulk_finished(session: AsyncSession, event: StoredEvent, body: dict[str, Any],
                          source: str) -> tuple[str, list]:
     operation = body.get("admin_graphql_api_id")
     if not operation:
@@ -137,7 +137,7 @@ async def _bulk_finished(session: AsyncSession, event: WebhookEvent, body: dict[
     return f"bulk operation {operation} handed to {BULK_FINISHED_JOB}", []
 
 
-async def _compliance(session: AsyncSession, event: WebhookEvent, body: dict[str, Any],
+async def _compliance(session: AsyncSession, event: StoredEvent, body: dict[str, Any],
                       source: str) -> tuple[str, list]:
     handler = {"customers/data_request": compliance.data_request, "customers/redact": compliance.customer_redact,
                "shop/redact": compliance.shop_redact}[event.topic]
@@ -157,15 +157,23 @@ HANDLERS = {
 }
 
 
+_EVENTS = WebhookEvent.__table__
+# Built once: the job runs for every webhook, and building and cache-keying these statements per call cost about as
+# much as running them. The event is read as a row (attribute access like the model's, read-only).
+_LOAD_EVENT = select(_EVENTS).where(_EVENTS.c.id == bindparam("row_id"))
+_MARK_EVENT = update(_EVENTS).where(_EVENTS.c.id == bindparam("row_id")).values(
+    status=bindparam("status"), outcome=bindparam("outcome"), validation_issues=bindparam("issues"),
+    processed_at=bindparam("processed_at"))
+
+
 async def ingest_event(session: AsyncSession, webhook_event_id: uuid.UUID) -> str:
     """Handle one stored event (idempotent); returns its outcome line."""
-    event = await session.get(WebhookEvent, webhook_event_id)
+    event = (await session.execute(_LOAD_EVENT, {"row_id": webhook_event_id})).first()
     if event is None:
         raise InvalidInput(f"webhook event {webhook_event_id} does not exist", code="NOT_FOUND")
     if event.status != "received":
         return f"already {event.status}"
     handler = HANDLERS.get(event.topic)
-    table = WebhookEvent.__table__
     if handler is None:
         log.info("shopify webhook topic %s ignored (event %s)", event.topic, event.event_id)
         status, outcome, issues = "ignored", f"topic {event.topic!r} is not handled", []
@@ -178,7 +186,7 @@ async def ingest_event(session: AsyncSession, webhook_event_id: uuid.UUID) -> st
             log.warning("shopify webhook %s (%s) could not be mapped: %s", event.event_id, event.topic, exc)
             status, outcome, issues = "invalid", f"cannot map the body: {exc}", [str(exc)]
     merged = list(dict.fromkeys([*(event.validation_issues or []), *issues]))
-    await session.execute(update(table).where(table.c.id == event.id).values(
-        status=status, outcome=outcome[:2000], validation_issues=merged, processed_at=utcnow()))
+    await session.execute(_MARK_EVENT, {"row_id": event.id, "status": status, "outcome": outcome[:2000],
+                                        "issues": merged, "processed_at": utcnow()})
     return outcome
 
