@@ -124,10 +124,14 @@ def batch_message(actor: dramatiq.Actor, spec: JobSpec, ids: list[uuid.UUID], se
     return actor.message_with_options(args=([str(i) for i in ids],), time_limit=limit)
 
 
+def send_alone(actor: dramatiq.Actor, ids: list[uuid.UUID]) -> None:
+    """One message per job: each takes the single-job path, whose own attempts decide its retries and dead letter."""
+    for outbox_id in ids:
+        actor.broker.enqueue(actor.message(str(outbox_id)))
+
+
 def send_follow_ups(actor: dramatiq.Actor, spec: JobSpec, outcome: BatchOutcome, settings: Settings) -> None:
     """After the batch's transaction: each job of a rolled-back batch alone, the jobs not started as a new batch."""
-    broker = actor.broker
-    for outbox_id in outcome.alone:
-        broker.enqueue(actor.message(str(outbox_id)))
+    send_alone(actor, outcome.alone)
     if outcome.later:
-        broker.enqueue(batch_message(actor, spec, outcome.later, settings))
+        actor.broker.enqueue(batch_message(actor, spec, outcome.later, settings))

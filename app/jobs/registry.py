@@ -75,9 +75,9 @@ def job(name: str, *, queue: str = "default", max_retries: int | None = None, ti
     """Register `async def handler(ctx: JobContext, payload: dict) -> None` under the dotted name `domain.verb`.
 
     `batch=True` declares the job short and its effects database-only, so that several of its jobs enqueued
-    together may run in one transaction (`app.jobs.batch`), each in its own savepoint. Jobs that call remote
-    services (Shopify, an ERP) or run long stay unbatched: a neighbour's failure must never repeat their calls,
-    and one transaction must not hold SQLite's write lock for long."""
+    together may run in one all-or-nothing transaction (`app.jobs.batch`; after a failure each runs again alone).
+    Jobs that call remote services (Shopify, an ERP) or run long stay unbatched: a neighbour's failure must never
+    repeat their calls, and one transaction must not hold SQLite's write lock for long."""
     if not NAME_PATTERN.match(name):
         raise ValueError(f"job names are dotted lower-case 'domain.verb', not {name!r}")
     if not QUEUE_PATTERN.match(queue):

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.config import Settings
 from app.db import Database
+from app.jobs.batch import send_alone
 from app.jobs.executor import Executor, JobDeadLettered, describe_error, mark_dead
 from app.jobs.models import OutboxMessage
 from app.jobs.pacing import Foreground
@@ -117,10 +118,8 @@ def _outbox_ids(message: dramatiq.MessageProxy) -> list[uuid.UUID]:
 def _resend_alone(broker: dramatiq.Broker, actor_name: str, ids: list[uuid.UUID], reason: str) -> None:
     """A batch Dramatiq gave up on (its time limit, its retries): each job goes on alone, so that each one's own
     attempts decide its fate, rather than a neighbour's failure making it dead."""
-    actor = broker.get_actor(actor_name)
     log.warning("a batch of %d %s job(s) failed (%s); re-sending each alone", len(ids), actor_name, reason)
-    for outbox_id in ids:
-        broker.enqueue(actor.message(str(outbox_id)))
+    send_alone(broker.get_actor(actor_name), ids)
 
 
 async def record_dead_letter(executor: Executor, outbox_id: uuid.UUID, *, reason: str, error: str) -> bool:

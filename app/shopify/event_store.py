@@ -14,8 +14,9 @@ transaction at once. Measured (tests/bench/bench_webhooks.py, alternating runs, 
 SQLAlchemy sessions, aiosqlite 643-884 req/s and inline 1,051-1,078 (load ~2.7, an older build); with the plain
 `sqlite3` statements below, inline and a dedicated writer thread were even (830-940 vs 810-890 req/s, load 2.3-3.4),
 so the simpler inline writer stayed. Why: aiosqlite hands every call (checkout, execute, fetch, commit, reset) to
-its thread and back, and a writer thread gains nothing while the serving thread already keeps one core busy. The loop only blocks while this process holds the write lock: the transaction starts
-with `BEGIN IMMEDIATE` under `busy_timeout=0`, and while another connection (the job worker) holds the lock the
+its thread and back, and a writer thread gains nothing while the serving thread already keeps one core busy. The
+loop only blocks while this process holds the write lock: the transaction starts with `BEGIN IMMEDIATE` under
+`busy_timeout=0`, and while another connection (the job worker) holds the lock the
 writer yields to the loop and retries every millisecond (instead of sleeping in SQLite's busy handler, whose
 back-off reaches 100 ms a step), for at most `LOCK_WAIT_SECONDS`; then the batch fails (500, Shopify retries).
 WAL checkpoints: a background thread runs `PRAGMA wal_checkpoint(PASSIVE)` every `CHECKPOINT_EVERY_SECONDS` (it
@@ -127,10 +128,15 @@ def _insert_statement(dialect: str) -> Any:
     return dialect_insert(table).on_conflict_do_nothing(index_elements=["shop_id", "event_id"]).returning(table.c.id)
 
 
+def _ingest_payloads(items: list[Pending], stored: set[uuid.UUID]) -> list[dict[str, Any]]:
+    """The ingest job payload of each newly stored event of a handled topic."""
+    return [{"webhook_event_id": str(item.values["id"])} for item in items
+            if item.handled and item.values["id"] in stored]
+
+
 def _enqueue_ingest(session: Any, items: list[Pending], stored: set[uuid.UUID]) -> None:
-    for item in items:
-        if item.handled and item.values["id"] in stored:
-            enqueue(session, INGEST_JOB, {"webhook_event_id": str(item.values["id"])})
+    for payload in _ingest_payloads(items, stored):
+        enqueue(session, INGEST_JOB, payload)
 
 
 class SQLiteWriter:
@@ -163,8 +169,7 @@ class SQLiteWriter:
         try:
             returned = {row[0] for row in self._events.execute(connection, [item.values for item in items])}
             stored = {item.values["id"] for item in items if uuid_text(item.values["id"]) in returned}
-            jobs = [new_row(INGEST_JOB, {"webhook_event_id": str(item.values["id"])})
-                    for item in items if item.handled and item.values["id"] in stored]
+            jobs = [new_row(INGEST_JOB, payload) for payload in _ingest_payloads(items, stored)]
             self._outbox.execute(connection, jobs)
             connection.execute("COMMIT")
         except BaseException:

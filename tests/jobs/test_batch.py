@@ -54,7 +54,9 @@ def test_relay_sends_batchable_jobs_by_the_batch_and_others_one_by_one(settings:
     assert [len(b) for b in batches] == [100, 100, 50]
     assert [uuid.UUID(i) for b in batches for i in b] == [i for i, _ in probes]  # enqueue order kept
     assert [m.args for m in messages if m.actor_name == "shopify.sync_shop"] == [(str(i),) for i, _ in syncs]
-    limit = get_job("jobs.probe").time_limit(settings) + round(settings.job_batch_seconds * 1000) + 5000  # type: ignore[union-attr]
+    spec = get_job("jobs.probe")
+    assert spec is not None
+    limit = spec.time_limit(settings) + round(settings.job_batch_seconds * 1000) + 5000
     assert {m.options["time_limit"] for m in messages if m.actor_name == "jobs.probe"} == {limit}
 
 
