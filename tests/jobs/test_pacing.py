@@ -65,3 +65,21 @@ async def test_the_middleware_counts_requests_but_not_probes() -> None:
         await client.get("/healthz")
     assert seen == [1, 0]
     assert foreground.in_flight == 0 and foreground.last_end == before_probe > 0
+
+
+async def test_a_job_transaction_waits_for_the_requests_in_flight(db, job_settings,  # type: ignore[no-untyped-def]
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.jobs.executor import Executor
+
+    monkeypatch.setattr(pacing, "MAX_WAIT_SECONDS", 0.1)
+    foreground = Foreground()
+    foreground.in_flight = 1
+    executor = Executor(job_settings, db, foreground=foreground)
+    started = time.monotonic()
+    async with executor.transaction():
+        entered = time.monotonic() - started
+    assert entered >= 0.1 and foreground.waited_seconds >= 0.1
+    foreground.in_flight, foreground.last_end = 0, 0.0
+    started = time.monotonic()
+    async with executor.transaction():
+        assert time.monotonic() - started < 0.1  # an idle process does not wait
