@@ -10,8 +10,6 @@ Invariants:
 
 from __future__ import annotations
 
-import os
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -26,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from app.config import Settings
+from app.ids import time_ordered_uuid
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -60,24 +59,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def time_ordered_uuid() -> uuid.UUID:
-    """A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits. For rows written at high rates
-    (webhook events, outbox rows): their primary-key index grows at its right edge instead of taking a random leaf
-    page per insert, which on SQLite means fewer pages written per commit. Still unique and unguessable enough for
-    ids; never used as a secret."""
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
-    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 9562 variant
-    return uuid.UUID(int=value)
-
-
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
 
 
 class UUIDPrimaryKey:
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=time_ordered_uuid)
 
 
 class Timestamps:

@@ -49,17 +49,3 @@ def test_too_many_rows_for_one_statement_are_refused() -> None:
     connection = sqlite3.connect(":memory:")
     with pytest.raises(ValueError, match="exceed"):
         insert.execute(connection, [{}] * (insert.max_rows + 1))
-
-
-def test_time_ordered_uuids_are_version_7_and_sort_by_their_millisecond() -> None:
-    import time
-
-    from app.db import time_ordered_uuid
-
-    first = time_ordered_uuid()
-    time.sleep(0.002)
-    second = time_ordered_uuid()
-    assert (first.version, first.variant) == (7, uuid.RFC_4122)
-    assert first.hex < second.hex and first < second  # SQLite stores the hex, PostgreSQL compares bytes
-    assert abs((first.int >> 80) - time.time_ns() // 1_000_000) < 5_000
-    assert len({time_ordered_uuid() for _ in range(10_000)}) == 10_000

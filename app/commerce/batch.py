@@ -32,6 +32,7 @@ from app.commerce.digest import record_digest
 from app.commerce.inserts import insert_rows
 from app.commerce.models import StaleCounter, StaleDelivery
 from app.db import utcnow
+from app.ids import time_ordered_uuid
 
 Status = Literal["applied", "stale", "unchanged"]
 ChildRows = dict[Table, list[dict[str, Any]]]
@@ -60,7 +61,7 @@ class Delivery:
     values: dict[str, Any]
     children: ChildRows | None = None
     source: str | None = None
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    id: uuid.UUID = field(default_factory=time_ordered_uuid)
 
 
 @dataclass(slots=True)
@@ -223,12 +224,12 @@ async def record_stale_many(session: AsyncSession, shop_id: uuid.UUID, stale: Se
         return
     now = utcnow()
     await session.execute(insert(StaleDelivery.__table__), [
-        {"id": uuid.uuid4(), "shop_id": shop_id, "kind": item.kind, "shopify_id": item.shopify_id,
+        {"id": time_ordered_uuid(), "shop_id": shop_id, "kind": item.kind, "shopify_id": item.shopify_id,
          "incoming_version_at": item.incoming_at, "stored_version_at": item.stored_at, "source": item.source,
          "created_at": now} for item in stale])
     table = StaleCounter.__table__
     for kind, number in Counter(item.kind for item in stale).items():
-        stmt = insert_for(session)(table).values(id=uuid.uuid4(), shop_id=shop_id, kind=kind, count=number)
+        stmt = insert_for(session)(table).values(id=time_ordered_uuid(), shop_id=shop_id, kind=kind, count=number)
         await session.execute(stmt.on_conflict_do_update(index_elements=["shop_id", "kind"],
                                                          set_={"count": table.c["count"] + number}))
 

@@ -1,6 +1,6 @@
 """Records → plain row dicts for bulk Core inserts (one executemany per child table).
 
-Child ids are generated here (uuid4) so tax lines can point at their line or shipping line in the same batch,
+Child ids are generated here (time-ordered UUIDs) so tax lines can point at their line or shipping line in the same batch,
 without a round trip per row. JSON arrays are given as tuples (the records' own where they fit): they serialise
 exactly like lists, and a tuple of plain values is not tracked by the garbage collector (a backfill batch holds
 hundreds of thousands of row values; every tracked one is scanned again by each full collection).
@@ -13,6 +13,7 @@ from dataclasses import fields
 from typing import Any
 
 from app.commerce.money import to_minor
+from app.ids import time_ordered_uuid
 from app.commerce.records import (
     Address, FulfillmentOrderRecord, FulfillmentRecord, LineItemRecord, Money, MoneySet, OrderRecord, RefundRecord,
     ReturnRecord, TaxLineRecord, TransactionRecord,
@@ -89,7 +90,7 @@ def _tax_rows(lines: tuple[TaxLineRecord, ...], base: dict[str, Any], scope: str
     rows = []
     for index, tax in enumerate(lines):
         minor, pres = minor_pair(tax.amount)
-        rows.append({**base, "id": uuid.uuid4(), "scope": scope, "position": index, "title": tax.title,
+        rows.append({**base, "id": time_ordered_uuid(), "scope": scope, "position": index, "title": tax.title,
                      "rate": tax.rate, "rate_percentage": tax.rate_percentage, "channel_liable": tax.channel_liable,
                      "source": tax.source, "line_item_id": line_item_id, "shipping_line_id": shipping_line_id,
                      "amount_minor": minor, "amount_pres_minor": pres})
@@ -102,12 +103,12 @@ def order_children(record: OrderRecord, shop_id: uuid.UUID, order_id: uuid.UUID
     base = {"shop_id": shop_id, "order_id": order_id}
     lines, shipping, taxes = [], [], _tax_rows(record.tax_lines, base, "order")
     for index, item in enumerate(record.line_items):
-        line_id = uuid.uuid4()
+        line_id = time_ordered_uuid()
         lines.append(_line_row(item, base, line_id, index))
         if item.tax_lines:
             taxes += _tax_rows(item.tax_lines, base, "line", line_item_id=line_id)
     for index, ship in enumerate(record.shipping_lines):
-        ship_id = uuid.uuid4()
+        ship_id = time_ordered_uuid()
         price, price_pres = minor_pair(ship.price)
         discounted, discounted_pres = minor_pair(ship.discounted_price)
         shipping.append({
@@ -169,14 +170,14 @@ def refund_values(record: RefundRecord) -> dict[str, Any]:
 def refund_children(record: RefundRecord, shop_id: uuid.UUID, refund_id: uuid.UUID) -> tuple[list[dict], list[dict]]:
     base = {"shop_id": shop_id, "refund_id": refund_id}
     lines = [
-        {**base, "id": uuid.uuid4(), "position": index, "shopify_id": line.shopify_id,
+        {**base, "id": time_ordered_uuid(), "position": index, "shopify_id": line.shopify_id,
          "line_item_gid": line.line_item_id, "quantity": line.quantity, "restock_type": line.restock_type,
          "restocked": line.restocked, "location_gid": line.location_id, **money_pair("subtotal", line.subtotal),
          **money_pair("total_tax", line.total_tax)}
         for index, line in enumerate(record.lines)
     ]
     adjustments = [
-        {**base, "id": uuid.uuid4(), "position": index, "kind": adj.kind, "shopify_id": adj.shopify_id,
+        {**base, "id": time_ordered_uuid(), "position": index, "kind": adj.kind, "shopify_id": adj.shopify_id,
          "reason": adj.reason, **money_pair("amount", adj.amount), **money_pair("tax", adj.tax_amount)}
         for index, adj in enumerate(record.adjustments)
     ]
@@ -210,7 +211,7 @@ def return_values(record: ReturnRecord) -> dict[str, Any]:
 
 def return_lines(record: ReturnRecord, shop_id: uuid.UUID, return_id: uuid.UUID) -> list[dict]:
     return [
-        {"shop_id": shop_id, "return_id": return_id, "id": uuid.uuid4(), "position": index,
+        {"shop_id": shop_id, "return_id": return_id, "id": time_ordered_uuid(), "position": index,
          "shopify_id": line.shopify_id, "line_item_gid": line.line_item_id,
          "fulfillment_line_item_gid": line.fulfillment_line_item_id, "quantity": line.quantity,
          "refundable_quantity": line.refundable_quantity, "refunded_quantity": line.refunded_quantity,
@@ -232,7 +233,7 @@ def fulfillment_values(record: FulfillmentRecord) -> dict[str, Any]:
 
 def fulfillment_lines(record: FulfillmentRecord, shop_id: uuid.UUID, fulfillment_id: uuid.UUID) -> list[dict]:
     return [
-        {"shop_id": shop_id, "fulfillment_id": fulfillment_id, "id": uuid.uuid4(), "position": index,
+        {"shop_id": shop_id, "fulfillment_id": fulfillment_id, "id": time_ordered_uuid(), "position": index,
          "shopify_id": line.shopify_id, "line_item_gid": line.line_item_id, "quantity": line.quantity}
         for index, line in enumerate(record.lines)
     ]

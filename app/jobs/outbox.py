@@ -29,7 +29,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.db import Database, after_commit, time_ordered_uuid, utcnow
+from app.db import Database, after_commit, utcnow
+from app.ids import time_ordered_uuid
 from app.errors import InvalidInput
 from app.jobs import relay as relay_module
 from app.jobs.models import JobOutboxAlias, OutboxMessage

@@ -26,7 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from app.db import time_ordered_uuid, utcnow
+from app.db import utcnow
+from app.ids import time_ordered_uuid
 from app.shopify.event_store import writer_for
 from app.shopify.mapping.common import MappingError, gid, parse_body, parse_dt, rest_gid
 from app.shops.service import get_shop_by_domain, shop_webhook_secret

@@ -79,7 +79,9 @@ async def test_sync_after_another_client_drained_a_standard_bucket_answering_429
     assert transport.statuses[-1] == 429
     drained = len(transport.statuses)
     await _start(db, bound)
-    assert await run_jobs(db, settings) == ["shopify.sync_shop"]
+    # waiting for the bucket can push the sync past its 5 s slice on a loaded machine: a continuation slice is
+    # fine, a failed attempt is not (run_jobs raises on one)
+    assert set(await run_jobs(db, settings)) == {"shopify.sync_shop"}
     # the first cheap answer told our client how empty the bucket was: it waited instead of being refused
     assert 429 not in transport.statuses[drained:]
     assert await count(db, Order, Order.shop_id == bound.shop_id) == 4
