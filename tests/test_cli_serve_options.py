@@ -1,7 +1,9 @@
-"""`taxrecon serve` hands uvicorn the access-log setting (off unless TAXRECON_ACCESS_LOG says otherwise)."""
+"""`taxrecon serve` hands uvicorn the access-log setting (off unless TAXRECON_ACCESS_LOG says otherwise), and freezes
+the start-up heap once the app is built, before serving."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -31,3 +33,28 @@ def test_serve_passes_the_access_log_setting(value: str | None, expected: bool, 
 
     assert captured["access_log"] is expected
     assert captured["app"] == ("app for", 8123) and captured["port"] == 8123
+
+
+def test_serve_freezes_the_start_up_heap_before_serving(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    frozen_at: dict[str, int] = {}
+
+    async def no_preflight(_settings: object) -> None:
+        return None
+
+    def run(app: object, **_options: object) -> None:
+        frozen_at["serving"] = gc.get_freeze_count()
+
+    def create_app(_settings: object) -> object:
+        frozen_at["building"] = gc.get_freeze_count()
+        return object()
+
+    monkeypatch.setattr("uvicorn.run", run)
+    monkeypatch.setattr("app.main.create_app", create_app)
+    monkeypatch.setattr(serve_command, "preflight", no_preflight)
+    monkeypatch.setenv("TAXRECON_DATABASE_URL", f"sqlite:///{tmp_path}/unused.db")
+    gc.unfreeze()
+    try:
+        serve_command.serve(host=None, port=8123, embedded_worker=None)
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual
+    assert frozen_at["building"] == 0 and frozen_at["serving"] > 10_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import sys
 from collections.abc import Callable, Coroutine
@@ -78,3 +79,13 @@ def print_listing(rows: list[dict[str, Any]], *, as_json: bool, empty: str, head
     for row in rows:
         table.add_row(*cells(row))
     Console(width=200).print(table)
+
+
+def freeze_startup_heap() -> None:
+    """Put what start-up made (modules, the GraphQL schema, ORM mappers, compiled statements: ~120k objects) out of
+    the cyclic collector's reach, as long-running services do. Every full collection would otherwise scan them all
+    again: a backfill spent about 6 % of its time doing that. Garbage is collected first, so none is frozen; objects
+    frozen are still freed by reference counting when they die (only cycles among them would stay).
+    Called by `taxrecon serve` and `taxrecon worker` once their process is set up, never by library code."""
+    gc.collect()
+    gc.freeze()

@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from app.cli.common import fail, load_settings
+from app.cli.common import fail, freeze_startup_heap, load_settings
 from app.config import Settings
 from app.errors import TaxreconError
 from app.logging import configure_logging
@@ -46,7 +46,9 @@ def serve(
         asyncio.run(preflight(settings))
     except TaxreconError as exc:
         fail(exc.message)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+    app = create_app(settings)
+    freeze_startup_heap()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None,
                 access_log=settings.access_log, proxy_headers=True, server_header=False, lifespan="on")
 
 

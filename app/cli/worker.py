@@ -16,7 +16,7 @@ import sys
 
 import typer
 
-from app.cli.common import fail, handle_errors, load_settings
+from app.cli.common import fail, freeze_startup_heap, handle_errors, load_settings
 from app.config import Settings
 from app.logging import configure_logging
 
@@ -37,6 +37,7 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         await runtime.start(embedded_worker=True)
+        freeze_startup_heap()
         typer.echo(f"taxrecon worker: {len(runtime.actors)} job(s), {settings.worker_threads} thread(s), "
                    f"{runtime.target.kind} broker; stop with Ctrl-C", err=True)
         await stop.wait()

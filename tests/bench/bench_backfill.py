@@ -27,6 +27,7 @@ import threading
 import httpx
 import uvicorn
 
+from app.cli.common import freeze_startup_heap
 from app.config import Settings
 from app.db import Database
 from app.migrate import upgrade
@@ -188,6 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     global TRACE
     TRACE = args.trace_memory
+    freeze_startup_heap()  # as `taxrecon worker` does once set up (both runs below share the process)
     for size in (int(s) for s in args.sizes.split(",")):
         asyncio.run(bench(size, args.database))
 

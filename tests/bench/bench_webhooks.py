@@ -80,6 +80,7 @@ def serve(db: Path, port: int, embedded_worker: bool) -> None:
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
+    from app.cli.common import freeze_startup_heap
     from app.logging import configure_logging
     from app.main import create_app
     from app.shopify.mapping import parse_body
@@ -96,6 +97,7 @@ def serve(db: Path, port: int, embedded_worker: bool) -> None:
     configure_logging(settings)
     app = create_app(settings)
     app.router.routes.append(Route("/bench/baseline", baseline, methods=["POST"]))
+    freeze_startup_heap()  # as `taxrecon serve` does
     uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=settings.access_log,
                 proxy_headers=True, server_header=False, lifespan="on")
 
