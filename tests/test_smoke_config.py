@@ -37,3 +37,4 @@ async def test_migrated_database_has_sqlite_pragmas(db) -> None:  # type: ignore
             pytest.skip("SQLite pragmas only")
         assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
         assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+        assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar() == 2  # FULL: commits survive power loss
