@@ -7,7 +7,7 @@ transaction; its handler's effects commit together with the row's done-mark.
 """
 
 from app.jobs.outbox import enqueue, job_status, wait_for
-from app.jobs.registry import JobContext, job
+from app.jobs.registry import FetchContext, JobContext, job
 from app.jobs.runtime import JobRuntime
 
-__all__ = ["JobContext", "JobRuntime", "enqueue", "job", "job_status", "wait_for"]
+__all__ = ["FetchContext", "JobContext", "JobRuntime", "enqueue", "job", "job_status", "wait_for"]

@@ -10,7 +10,7 @@ session and the unit of work commits everything at once. Consequences:
   SQLite the claim takes the database's single write lock, so the second waits and then finds the row done.
 On SQLite the job transactions of one process are also serialised by an asyncio lock: waiting on the lock is much
 cheaper than SQLite's busy-timeout sleeps, and the database allows one writer anyway. (Handlers that call remote
-services should therefore keep their transactions short on SQLite, e.g. by splitting work into follow-up jobs.)
+services declare a fetch phase, which runs before the transaction: see `job(fetch=...)`.)
 Because of that lock, the worker's executor (built with `hold_connection=True` by `WorkerResources`, which closes
 it) runs its SQLite transactions on one connection it holds between jobs (see `transaction()`): the same
 unit-of-work contract, without a pool checkout and reset per job. A transaction that fails drops the held
@@ -40,7 +40,7 @@ from app.config import Settings
 from app.db import Database, utcnow
 from app.jobs.models import JobDeadLetter, OutboxMessage
 from app.jobs.pacing import Foreground
-from app.jobs.registry import JobContext, JobSpec
+from app.jobs.registry import FetchContext, JobContext, JobSpec
 from app.logging import redact
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,8 @@ def _claim_statement(*, skip_locked: bool) -> Any:
 
 _CLAIM = _claim_statement(skip_locked=False)
 _CLAIM_LOCKED = _claim_statement(skip_locked=True)
+_PEEK = select(_TABLE.c.payload, _TABLE.c.attempts).where(_TABLE.c.id == bindparam("outbox_id"),
+                                                           _TABLE.c.status == "pending")
 
 
 class JobTimeLimitExceeded(Exception):
@@ -144,14 +146,21 @@ class Executor:
             self._lock.release()
 
     async def run(self, spec: JobSpec, outbox_id: uuid.UUID) -> bool:
-        """Run the job once. True if it ran, False if there was nothing to do (already done, dead or busy)."""
+        """Run the job once. True if it ran, False if there was nothing to do (already done, dead or busy).
+        A job with a fetch phase runs it first, outside any transaction, on the pending row's payload."""
         try:
+            fetched = None
+            if spec.fetch is not None:
+                pending = await self._peek(outbox_id)
+                if pending is None:
+                    return False
+                fetched = await self._fetch(spec, outbox_id, *pending)
             async with self.transaction() as session:
                 claimed = await self._claim(session, outbox_id)
                 if claimed is None:
                     return False
                 payload, attempt = claimed
-                await self.handle(spec, session, outbox_id, payload, attempt)
+                await self.handle(spec, session, outbox_id, payload, attempt, fetched)
             return True
         except Exception as exc:
             outcome = await self._failure(spec, outbox_id, exc)
@@ -160,16 +169,34 @@ class Executor:
             raise outcome from exc
 
     async def handle(self, spec: JobSpec, session: AsyncSession, outbox_id: uuid.UUID, payload: dict[str, Any],
-                     attempt: int) -> None:
+                     attempt: int, fetched: Any = None) -> None:
         """Run the handler of a claimed job in `session`, within the job's time limit."""
         context = JobContext(session=session, settings=self.settings, database=self.database,
-                             message_id=outbox_id, name=spec.name, attempt=attempt)
+                             message_id=outbox_id, name=spec.name, attempt=attempt, fetched=fetched)
         limit_ms = spec.time_limit(self.settings)
         try:
             async with asyncio.timeout(limit_ms / 1000):
                 await spec.handler(context, payload)
         except TimeoutError as exc:
             raise JobTimeLimitExceeded(f"the job ran longer than its time limit of {limit_ms} ms") from exc
+
+    async def _peek(self, outbox_id: uuid.UUID) -> tuple[dict[str, Any], int] | None:
+        """(payload, attempt about to run) of a pending row, read without taking any write lock."""
+        async with self.database.sessionmaker() as session:
+            row = (await session.execute(_PEEK, {"outbox_id": outbox_id})).first()
+        return None if row is None else (row.payload, row.attempts + 1)
+
+    async def _fetch(self, spec: JobSpec, outbox_id: uuid.UUID, payload: dict[str, Any], attempt: int) -> Any:
+        """The job's fetch phase (no transaction open), within the job's time limit."""
+        assert spec.fetch is not None
+        context = FetchContext(settings=self.settings, database=self.database, message_id=outbox_id,
+                               name=spec.name, attempt=attempt)
+        limit_ms = spec.time_limit(self.settings)
+        try:
+            async with asyncio.timeout(limit_ms / 1000):
+                return await spec.fetch(context, payload)
+        except TimeoutError as exc:
+            raise JobTimeLimitExceeded(f"the job's fetch ran longer than its time limit of {limit_ms} ms") from exc
 
     async def _claim(self, session: AsyncSession, outbox_id: uuid.UUID) -> tuple[dict[str, Any], int] | None:
         connection = await session.connection()  # Core on the session's connection: no ORM execute overhead

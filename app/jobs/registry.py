@@ -40,6 +40,7 @@ class JobContext:
     message_id: uuid.UUID
     name: str
     attempt: int
+    fetched: Any = None  # what the job's fetch phase returned (jobs declared with `fetch=`), else None
 
     def enqueue(self, name: str, payload: dict[str, Any], key: str | None = None) -> OutboxMessage:
         """A follow-up job in the same transaction (sent only if this job's transaction commits)."""
@@ -52,6 +53,21 @@ Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
+class FetchContext:
+    """What a fetch phase gets: no session. It may read through `database` (its own short sessions) and call
+    remote services, and must not write to the database: its result reaches the handler, which writes."""
+
+    settings: Settings
+    database: Database
+    message_id: uuid.UUID
+    name: str
+    attempt: int
+
+
+Fetcher = Callable[[FetchContext, dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
 class JobSpec:
     name: str
     handler: Handler
@@ -59,6 +75,7 @@ class JobSpec:
     max_retries: int | None
     time_limit_ms: int | None
     batch: bool = False
+    fetch: Fetcher | None = None
 
     def retries(self, settings: Settings) -> int:
         return settings.job_max_retries if self.max_retries is None else self.max_retries
@@ -71,13 +88,21 @@ _REGISTRY: dict[str, JobSpec] = {}
 
 
 def job(name: str, *, queue: str = "default", max_retries: int | None = None, time_limit_ms: int | None = None,
-        batch: bool = False) -> Callable[[Handler], Handler]:
+        batch: bool = False, fetch: Fetcher | None = None) -> Callable[[Handler], Handler]:
     """Register `async def handler(ctx: JobContext, payload: dict) -> None` under the dotted name `domain.verb`.
 
     `batch=True` declares the job short and its effects database-only, so that several of its jobs enqueued
     together may run in one all-or-nothing transaction (`app.jobs.batch`; after a failure each runs again alone).
     Jobs that call remote services (Shopify, an ERP) or run long stay unbatched: a neighbour's failure must never
-    repeat their calls, and one transaction must not hold SQLite's write lock for long."""
+    repeat their calls, and one transaction must not hold SQLite's write lock for long.
+
+    `fetch=` gives such a job a phase that runs before its transaction: `async def fetch(ctx: FetchContext,
+    payload) -> Any` does the remote calls and the waiting (throttles, polls), and the handler finds its result in
+    `ctx.fetched` and only writes. The job's transaction, which on SQLite holds the one write lock from its claim
+    on, then never waits on the network (webhook intake needs that lock within Shopify's 5 s). A fetch may run
+    more than once for one job (redelivery, retry), so it only reads, or makes idempotent remote calls."""
+    if batch and fetch is not None:
+        raise ValueError(f"job {name!r}: a batched job is database-only and has no fetch phase")
     if not NAME_PATTERN.match(name):
         raise ValueError(f"job names are dotted lower-case 'domain.verb', not {name!r}")
     if not QUEUE_PATTERN.match(queue):
@@ -95,7 +120,7 @@ def job(name: str, *, queue: str = "default", max_retries: int | None = None, ti
             existing.handler.__module__, existing.handler.__qualname__
         ) != (handler.__module__, handler.__qualname__):
             raise ValueError(f"job {name!r} is already registered by {existing.handler.__module__}")
-        _REGISTRY[name] = JobSpec(name, handler, queue, max_retries, time_limit_ms, batch)
+        _REGISTRY[name] = JobSpec(name, handler, queue, max_retries, time_limit_ms, batch, fetch)
         return handler
 
     return decorator

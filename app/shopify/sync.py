@@ -1,9 +1,11 @@
 """Incremental sync: orders updated since the watermark (with an overlap window), webhook subscriptions kept alive.
 
-One `shopify.sync_shop` job handles a slice of pages (bounded in pages and seconds) in its own transaction, together
-with the watermark and its done-mark, then enqueues the next slice with the cursor. So a page's orders and the
-watermark that covers them commit atomically, a crash re-reads at most one slice, and on SQLite no job holds the
-single write lock for long (the job executor keeps the lock for the whole job).
+One `shopify.sync_shop` job handles a slice of pages (bounded in pages, orders and seconds): its fetch phase reads
+them from Shopify, waiting for the throttle as it must, with no transaction open (`fetch_slice`); then its
+transaction stores them with the watermark and its done-mark (`store_slice`) and enqueues the next slice with the
+cursor. So a page's orders and the watermark that covers them commit atomically, a crash re-reads at most one
+slice, and on SQLite the single write lock is held only while storing, never while waiting on Shopify (webhook
+intake needs it: Shopify gives a delivery 5 s).
 
 Window: updated since (watermark - overlap). Pages are sorted by UPDATED_AT, so the watermark moves forward page by
 page, and an order updated while we page moves behind the cursor and is read again rather than skipped. Upserts
@@ -227,39 +229,52 @@ async def sync_state(session: AsyncSession, shop_id: uuid.UUID) -> ShopifySyncSt
 class SliceLimits:
     max_pages: int = 50
     max_seconds: float = 5.0
+    max_orders: int = 2_500  # what one fetch phase holds in memory before its job stores it
 
 
 @dataclass
-class SliceOutcome:
+class FetchedSlice:
+    """The order nodes of a slice's pages, read from Shopify before the job's transaction."""
+
+    pages: list[list[dict[str, Any]]]
     cursor: str | None
     finished: bool
-    counts: StoreCounts
-    pages: int
+
+    @property
+    def orders(self) -> int:
+        return sum(len(nodes) for nodes in self.pages)
 
 
-async def sync_slice(session: AsyncSession, client: AdminClient, shop_id: uuid.UUID, query: str,
-                     cursor: str | None, limits: SliceLimits) -> SliceOutcome:
-    """Fetch and store pages until the window is done or the slice's limits are reached; moves the watermark."""
-    state = await sync_state(session, shop_id)
-    counts = StoreCounts()
+async def fetch_slice(client: AdminClient, query: str, cursor: str | None, limits: SliceLimits) -> FetchedSlice:
+    """Read pages until the window is done or the slice's limits are reached (network only, no database)."""
+    fetched = FetchedSlice([], cursor, False)
     started = time.monotonic()
-    pages = 0
     while True:
-        page = await fetch_page(client, query, cursor)
-        counts.add(await store_orders(session, shop_id, page.nodes))
-        pages += 1
-        newest = max((parse_iso(n["updatedAt"]) for n in page.nodes), default=None)
+        page = await fetch_page(client, query, fetched.cursor)
+        fetched.pages.append(page.nodes)
+        fetched.cursor = page.cursor
+        if not page.has_next:
+            fetched.finished = True
+            return fetched
+        if (len(fetched.pages) >= limits.max_pages or fetched.orders >= limits.max_orders
+                or time.monotonic() - started >= limits.max_seconds):
+            return fetched
+
+
+async def store_slice(session: AsyncSession, shop_id: uuid.UUID, state: ShopifySyncState,
+                      fetched: FetchedSlice) -> StoreCounts:
+    """Store a fetched slice page by page, moving the watermark with each page (one transaction: the caller's)."""
+    counts = StoreCounts()
+    for nodes in fetched.pages:
+        counts.add(await store_orders(session, shop_id, nodes))
+        newest = max((parse_iso(n["updatedAt"]) for n in nodes), default=None)
         if newest is not None and (state.orders_watermark is None or newest > state.orders_watermark):
             state.orders_watermark = newest
-        await session.flush()
-        cursor = page.cursor
-        if not page.has_next:
-            return SliceOutcome(cursor, True, counts, pages)
-        if pages >= limits.max_pages or time.monotonic() - started >= limits.max_seconds:
-            return SliceOutcome(cursor, False, counts, pages)
+    await session.flush()
+    return counts
 
 
-def window_start(state: ShopifySyncState, since: datetime | None) -> datetime | None:
+def window_start(state: ShopifySyncState | None, since: datetime | None) -> datetime | None:
     if since is not None:
         return since
-    return None if state.orders_watermark is None else state.orders_watermark - OVERLAP
+    return None if state is None or state.orders_watermark is None else state.orders_watermark - OVERLAP

@@ -1,9 +1,13 @@
 """Shopify connector jobs and the service functions that start them.
 
-Jobs (each one transaction with its done-mark; long work is split into follow-up jobs, see `app.shopify.sync`):
+Jobs (each one transaction with its done-mark; long work is split into follow-up jobs, see `app.shopify.sync`).
+Each has a fetch phase (`job(fetch=...)`) that talks to Shopify, waits for its throttle and polls, and downloads and
+maps bulk JSONL, all before the job's transaction, so the transaction only writes: on SQLite it holds the write
+lock webhook intake needs, and measured with the lock held through the Shopify calls, webhooks waited 6 s each
+during a sync.
 - `shopify.sync_shop` {shop_id, since?, started?, window_start?, cursor?}: one slice of the incremental sync;
   the first slice also checks webhook subscriptions and re-creates missing ones.
-- `shopify.backfill_shop` {shop_id, run_id}: starts the bulk operation (once), polls it briefly, ingests a slice.
+- `shopify.backfill_shop` {shop_id, run_id}: starts the bulk operation (once), or polls it for a few seconds.
 - `shopify.bulk_finished` {shop_domain|shop_id, admin_graphql_api_id, status, error_code?}: the
   bulk_operations/finish webhook; marks the run complete and ingests.
 - `shopify.bulk_ingest` {run_id}: the next slice of a run's JSONL.
@@ -16,6 +20,7 @@ import asyncio
 import logging
 import time
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,10 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
-from app.jobs import JobContext, enqueue, job
+from app.jobs import FetchContext, JobContext, enqueue, job
 from app.shopify import bulk, sync
 from app.shopify.client import AdminClient, ShopifyReauthRequired
-from app.shopify.models import ShopifyBulkRun
+from app.shopify.models import ShopifyBulkRun, ShopifySyncState
 from app.shops.models import Shop
 
 log = logging.getLogger(__name__)
@@ -67,7 +72,7 @@ async def _shop(session: AsyncSession, shop_id: str) -> Shop:
     return shop
 
 
-def _client(ctx: JobContext, shop: Shop) -> AdminClient:
+def _client(ctx: JobContext | FetchContext, shop: Shop) -> AdminClient:
     from app.security import SecretBox
     from app.shops.service import shop_access_token
 
@@ -82,55 +87,131 @@ async def _reauth(session: AsyncSession, shop: Shop, exc: ShopifyReauthRequired)
     log.warning("shopify %s needs re-authorisation: %s", shop.domain, exc.message)
 
 
-@job("shopify.sync_shop", queue="default")
-async def sync_shop(ctx: JobContext, payload: dict[str, Any]) -> None:
-    shop = await _shop(ctx.session, payload["shop_id"])
+@dataclass
+class SyncFetch:
+    """What a sync slice read from Shopify before its transaction (`fetch_sync`)."""
+
+    payload: dict[str, Any] = field(default_factory=dict)  # the slice's payload, its window fixed on the first
+    scopes: list[str] | None = None  # first slice only: the granted scopes (webhooks were checked too)
+    pages: sync.FetchedSlice | None = None
+    reauth: ShopifyReauthRequired | None = None
+    skipped: bool = False  # the shop needs re-authorisation: nothing was asked
+
+
+async def fetch_sync(ctx: FetchContext, payload: dict[str, Any]) -> SyncFetch:
+    """The network half of a sync slice: scopes and webhooks (first slice), then the slice's pages."""
+    async with ctx.database.sessionmaker() as session:
+        shop = await _shop(session, payload["shop_id"])
+        state = await session.get(ShopifySyncState, shop.id)
     if shop.needs_reauth:
-        log.warning("shopify %s: sync skipped, the shop needs re-authorisation", shop.domain)
-        return
-    state = await sync.sync_state(ctx.session, shop.id)
+        return SyncFetch(payload, skipped=True)
+    scopes = None
     try:
         async with _client(ctx, shop) as client:
             if not payload.get("started"):
-                state.last_sync_started_at = utcnow()
-                state.last_sync_error = None
-                state.last_sync_orders = 0
                 scopes = await client.granted_scopes()
-                shop.granted_scopes = scopes
                 await sync.ensure_webhooks(client, ctx.settings, set(scopes))
-                state.webhooks_checked_at = utcnow()
                 start = sync.window_start(state, sync.parse_iso(payload.get("since")))
                 payload = {**payload, "window_start": start.isoformat() if start else None, "started": True}
             query = sync.search_window(sync.parse_iso(payload.get("window_start")))
-            outcome = await sync.sync_slice(ctx.session, client, shop.id, query, payload.get("cursor"), sync_limits)
+            pages = await sync.fetch_slice(client, query, payload.get("cursor"), sync_limits)
     except ShopifyReauthRequired as exc:
-        await _reauth(ctx.session, shop, exc)
+        return SyncFetch(payload, reauth=exc)
+    return SyncFetch(payload, scopes, pages)
+
+
+@job("shopify.sync_shop", queue="default", fetch=fetch_sync)
+async def sync_shop(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """The database half of a sync slice: store what `fetch_sync` read, move the watermark, enqueue the next."""
+    fetched: SyncFetch = ctx.fetched
+    shop = await _shop(ctx.session, payload["shop_id"])
+    if fetched.skipped or shop.needs_reauth:
+        log.warning("shopify %s: sync skipped, the shop needs re-authorisation", shop.domain)
         return
-    state.last_sync_orders += outcome.counts.total
-    if outcome.finished:
+    if fetched.reauth is not None:
+        await _reauth(ctx.session, shop, fetched.reauth)
+        return
+    assert fetched.pages is not None
+    state = await sync.sync_state(ctx.session, shop.id)
+    if fetched.scopes is not None:
+        state.last_sync_started_at = state.webhooks_checked_at = utcnow()
+        state.last_sync_error = None
+        state.last_sync_orders = 0
+        shop.granted_scopes = fetched.scopes
+    counts = await sync.store_slice(ctx.session, shop.id, state, fetched.pages)
+    state.last_sync_orders += counts.total
+    if fetched.pages.finished:
         state.last_sync_finished_at = utcnow()
         log.info("shopify %s: sync done, %s orders", shop.domain, state.last_sync_orders)
     else:
-        ctx.enqueue("shopify.sync_shop", {**payload, "cursor": outcome.cursor}, key=f"sync:{shop.id}")
+        ctx.enqueue("shopify.sync_shop", {**fetched.payload, "cursor": fetched.pages.cursor}, key=f"sync:{shop.id}")
 
 
-async def _advance_run(ctx: JobContext, shop: Shop, run: ShopifyBulkRun, client: AdminClient) -> None:
-    """One step of a run: start the operation (committed at once, so a retry never starts a second one), or poll
-    it for a few seconds, or ingest a slice once it is complete. Each step hands over to a follow-up job."""
-    if run.operation_id is None:
-        operation = await bulk.start_operation(client)
-        run.operation_id, run.status, run.shopify_status = operation["id"], "running", operation.get("status")
-        _continue(ctx, shop, run)
-        return
+@dataclass
+class BulkFetch:
+    """What a backfill step asked Shopify before its transaction: the operation it started, or its latest state."""
+
+    started: dict[str, Any] | None = None
+    polled: dict[str, Any] | None = None
+    reauth: ShopifyReauthRequired | None = None
+
+
+async def _load_run(ctx: FetchContext, run_id: str | None = None, operation_id: str | None = None
+                    ) -> tuple[ShopifyBulkRun | None, Shop | None]:
+    """The run (by id or by operation id) and its shop, read in a short session of their own."""
+    async with ctx.database.sessionmaker() as session:
+        query = select(ShopifyBulkRun).where(ShopifyBulkRun.id == uuid.UUID(run_id)) if run_id else select(
+            ShopifyBulkRun).where(ShopifyBulkRun.operation_id == operation_id)
+        run = (await session.execute(query)).scalar_one_or_none()
+        shop = await _shop(session, str(run.shop_id)) if run is not None else None
+    return run, shop
+
+
+async def _poll_until_done(client: AdminClient, operation_id: str) -> dict[str, Any]:
+    """Poll the operation for up to `POLL_SECONDS`; its last state."""
     deadline = time.monotonic() + POLL_SECONDS
-    while run.status == "running":
-        bulk.apply_operation(run, await bulk.poll_operation(client, run.operation_id))
-        if run.status == "running" and time.monotonic() >= deadline:
-            _continue(ctx, shop, run)
-            return
-        if run.status == "running":
-            await asyncio.sleep(POLL_INTERVAL)
-    if run.status == "ingesting":
+    while True:
+        operation = await bulk.poll_operation(client, operation_id)
+        if operation.get("status") not in ("CREATED", "RUNNING") or time.monotonic() >= deadline:
+            return operation
+        await asyncio.sleep(POLL_INTERVAL)
+
+
+async def fetch_backfill(ctx: FetchContext, payload: dict[str, Any]) -> BulkFetch:
+    """Start the bulk operation (once), or poll it for a few seconds; nothing to ask once it completed."""
+    run, shop = await _load_run(ctx, run_id=payload["run_id"])
+    if run is None or shop is None or run.status not in ("starting", "running"):
+        return BulkFetch()
+    try:
+        async with _client(ctx, shop) as client:
+            if run.operation_id is None:
+                return BulkFetch(started=await bulk.start_operation(client))
+            return BulkFetch(polled=await _poll_until_done(client, run.operation_id))
+    except ShopifyReauthRequired as exc:
+        return BulkFetch(reauth=exc)
+
+
+@job("shopify.backfill_shop", queue="default", fetch=fetch_backfill)
+async def backfill_shop(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """One step of a run: record the started operation (committed at once, so a retry never starts a second one),
+    or what polling found; each step hands over to a follow-up job, ingesting once the operation completed."""
+    fetched: BulkFetch = ctx.fetched
+    shop = await _shop(ctx.session, payload["shop_id"])
+    run = await _run(ctx.session, payload["run_id"])
+    if run.status in ("done", "failed"):
+        return
+    if fetched.reauth is not None:
+        await _reauth(ctx.session, shop, fetched.reauth)
+        run.status, run.message, run.finished_at = "failed", fetched.reauth.message, utcnow()
+        return
+    if fetched.started is not None and run.operation_id is None:
+        operation = fetched.started
+        run.operation_id, run.status, run.shopify_status = operation["id"], "running", operation.get("status")
+    elif fetched.polled is not None and run.status == "running" and run.operation_id == fetched.polled.get("id"):
+        bulk.apply_operation(run, fetched.polled)
+    if run.status in ("starting", "running"):
+        _continue(ctx, shop, run)
+    elif run.status == "ingesting":
         _hand_over(ctx, run)
 
 
@@ -144,12 +225,6 @@ def _continue(ctx: JobContext, shop: Shop, run: ShopifyBulkRun) -> None:
                 key=f"backfill:{shop.id}")
 
 
-async def _ingest(ctx: JobContext, run: ShopifyBulkRun, client: AdminClient) -> None:
-    outcome = await bulk.ingest_slice(ctx.session, client.http_client(), run, ingest_limits)
-    if not outcome.finished:
-        _hand_over(ctx, run)
-
-
 async def _run(session: AsyncSession, run_id: str) -> ShopifyBulkRun:
     run = (await session.execute(select(ShopifyBulkRun).where(ShopifyBulkRun.id == uuid.UUID(run_id))
                                  .with_for_update())).scalar_one_or_none()
@@ -158,47 +233,61 @@ async def _run(session: AsyncSession, run_id: str) -> ShopifyBulkRun:
     return run
 
 
-@job("shopify.backfill_shop", queue="default")
-async def backfill_shop(ctx: JobContext, payload: dict[str, Any]) -> None:
-    shop = await _shop(ctx.session, payload["shop_id"])
+async def fetch_ingest(ctx: FetchContext, payload: dict[str, Any]) -> bulk.ReadSlice | None:
+    """Download and map the run's next slice (no transaction open)."""
+    run, shop = await _load_run(ctx, run_id=payload["run_id"])
+    if run is None or shop is None or run.status != "ingesting":
+        return None
+    async with _client(ctx, shop) as client:
+        return await bulk.read_slice(client.http_client(), run, ingest_limits)
+
+
+@job("shopify.bulk_ingest", queue="default", fetch=fetch_ingest)
+async def bulk_ingest(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Store the slice `fetch_ingest` read, unless the run moved on meanwhile (then read again)."""
     run = await _run(ctx.session, payload["run_id"])
-    if run.status in ("done", "failed"):
+    read: bulk.ReadSlice | None = ctx.fetched
+    if run.status != "ingesting" or read is None:
         return
+    if read.start != run.bytes_committed:  # another delivery stored past this point: this read is stale
+        _hand_over(ctx, run)
+        return
+    outcome = await bulk.store_read(ctx.session, run, read)
+    if not outcome.finished:
+        _hand_over(ctx, run)
+
+
+async def fetch_finished(ctx: FetchContext, payload: dict[str, Any]) -> BulkFetch:
+    """Poll the operation the bulk_operations/finish webhook names, if we have a run for it that still runs."""
+    run, shop = await _load_run(ctx, operation_id=_operation_id(payload))
+    if run is None or shop is None or run.status != "running" or run.operation_id is None:
+        return BulkFetch()
     try:
         async with _client(ctx, shop) as client:
-            await _advance_run(ctx, shop, run, client)
+            return BulkFetch(polled=await bulk.poll_operation(client, run.operation_id))
     except ShopifyReauthRequired as exc:
-        await _reauth(ctx.session, shop, exc)
-        run.status, run.message, run.finished_at = "failed", exc.message, utcnow()
+        return BulkFetch(reauth=exc)
 
 
-@job("shopify.bulk_ingest", queue="default")
-async def bulk_ingest(ctx: JobContext, payload: dict[str, Any]) -> None:
-    run = await _run(ctx.session, payload["run_id"])
-    if run.status != "ingesting":
-        return
-    shop = await _shop(ctx.session, str(run.shop_id))
-    async with _client(ctx, shop) as client:
-        await _ingest(ctx, run, client)
+def _operation_id(payload: dict[str, Any]) -> str | None:
+    return payload.get("admin_graphql_api_id") or payload.get("operation_id")
 
 
-@job("shopify.bulk_finished", queue="default")
+@job("shopify.bulk_finished", queue="default", fetch=fetch_finished)
 async def bulk_finished(ctx: JobContext, payload: dict[str, Any]) -> None:
     """The bulk_operations/finish webhook: look the run up by operation id and carry on from there."""
-    operation_id = payload.get("admin_graphql_api_id") or payload.get("operation_id")
+    fetched: BulkFetch = ctx.fetched
+    operation_id = _operation_id(payload)
     run = (await ctx.session.execute(
         select(ShopifyBulkRun).where(ShopifyBulkRun.operation_id == operation_id).with_for_update()
     )).scalar_one_or_none()
     if run is None or run.status in ("done", "failed"):
         log.info("bulk_operations/finish for %s: no open run (ignored)", operation_id)
         return
-    shop = await _shop(ctx.session, str(run.shop_id))
-    try:
-        async with _client(ctx, shop) as client:
-            if run.status == "running":
-                bulk.apply_operation(run, await bulk.poll_operation(client, run.operation_id))
-    except ShopifyReauthRequired as exc:
-        await _reauth(ctx.session, shop, exc)
+    if fetched.reauth is not None:
+        await _reauth(ctx.session, await _shop(ctx.session, str(run.shop_id)), fetched.reauth)
         return
+    if fetched.polled is not None and run.status == "running":
+        bulk.apply_operation(run, fetched.polled)
     if run.status == "ingesting":
         _hand_over(ctx, run)

@@ -7,7 +7,8 @@ Run: .venv/bin/python tests/bench/bench_backfill.py [--sizes 5000,20000,50000] [
 Targets: >= 5,000 orders/s; peak memory flat as the store grows. Memory is the growth of the process RSS during the
 phase, sampled every 20 ms (--trace-memory: tracemalloc's peak instead, which slows everything several times).
 The bulk file is produced by the sandbox first (not timed); the timed part is download + JSONL join + mapping +
-upserts (ours) or download + join (baseline).
+upserts (ours, in slices as `shopify.bulk_ingest` runs them: read and map, then store) or download + join
+(baseline).
 """
 
 from __future__ import annotations
@@ -123,10 +124,13 @@ async def ours(database_url: str, http: httpx.AsyncClient, operation: dict, doma
         async with measured() as peak:
             started = time.perf_counter()
             finished = False
-            while not finished:  # slices as the jobs run them, one transaction each
+            while not finished:  # slices as the jobs run them: read and map, then store in a transaction
+                async with database.sessionmaker() as session:
+                    run = await session.get(ShopifyBulkRun, run.id)
+                read = await bulk.read_slice(http, run, bulk.SliceLimits())
                 async with database.unit_of_work() as session:
                     run = await session.get(ShopifyBulkRun, run.id)
-                    finished = (await bulk.ingest_slice(session, http, run)).finished
+                    finished = (await bulk.store_read(session, run, read)).finished
             elapsed = time.perf_counter() - started
         async with database.sessionmaker() as session:
             run = await session.get(ShopifyBulkRun, run.id)
