@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,25 @@ def require_service(name: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(message + " and TAXRECON_TEST_REQUIRE_SERVICES=1")
     pytest.skip(message)
+
+
+def sqlite_path(db: Database) -> str | None:
+    """The file of a SQLite database, None on other backends."""
+    url = db.engine.url
+    return str(url.database) if url.get_backend_name() == "sqlite" else None
+
+
+def sqlite_write_lock_free(path: str) -> bool:
+    """Whether another connection could take SQLite's write lock right now, without waiting."""
+    connection = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        connection.close()
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

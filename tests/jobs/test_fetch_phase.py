@@ -5,14 +5,12 @@ its result reaches the handler, which writes. While it runs no transaction is op
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from dramatiq.errors import Retry
-from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.db import Database
@@ -21,6 +19,7 @@ from app.jobs.executor import Executor
 from app.jobs.models import JobProbeResult
 from app.jobs.outbox import enqueue
 from app.jobs.registry import get_job, unregister
+from tests.conftest import sqlite_path, sqlite_write_lock_free
 from tests.jobs.conftest import outbox_row, probe_results
 
 NAME = "tests.fetching"
@@ -40,15 +39,13 @@ class Recorder:
 def recorder(db: Database) -> Iterator[Recorder]:
     state = Recorder()
     state.db = db
-    url = make_url(db.engine.url.render_as_string(hide_password=False))
-    if url.get_backend_name() == "sqlite":
-        state.database_path = url.database
+    state.database_path = sqlite_path(db)
 
     async def fetch(ctx: FetchContext, payload: dict[str, Any]) -> dict[str, Any]:
         state.fetches.append((payload, ctx.attempt))
         state.row_status_during_fetch.append((await outbox_row(ctx.database, ctx.message_id)).status)
         if state.database_path is not None:
-            state.write_lock_free_during_fetch.append(_write_lock_free(state.database_path))
+            state.write_lock_free_during_fetch.append(sqlite_write_lock_free(state.database_path))
         if len(state.fetches) <= state.fail_fetches:
             raise ConnectionError("the remote service is down")
         return {"answer": payload["question"] * 2}
@@ -60,19 +57,6 @@ def recorder(db: Database) -> Iterator[Recorder]:
 
     yield state
     unregister(NAME)
-
-
-def _write_lock_free(path: str) -> bool:
-    """Whether another connection can take SQLite's write lock right now (no waiting)."""
-    connection = sqlite3.connect(path, timeout=0, isolation_level=None)
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        connection.close()
 
 
 async def _enqueue(db: Database, payload: dict[str, Any]) -> uuid.UUID:

@@ -7,11 +7,8 @@ checks, from another connection and without waiting, that the write lock is free
 
 from __future__ import annotations
 
-import sqlite3
-
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 import app.shopify.tasks  # noqa: F401  (registers the jobs)
 from app.commerce.models import Order
@@ -20,6 +17,7 @@ from app.shopify.models import ShopifyBulkRun
 from app.shopify.sandbox import generate_store
 from app.shopify.tasks import start_backfill, start_sync
 from app.shops.models import Shop
+from tests.conftest import sqlite_path, sqlite_write_lock_free
 from tests.shopify.test_sync_support import SANDBOX_BASE, _isolated_connector, bind_shop, count, run_jobs, sandbox_app
 
 __all__ = ["_isolated_connector"]
@@ -34,27 +32,16 @@ class LockChecking(httpx.AsyncBaseTransport):
         self.lock_free: list[tuple[str, bool]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.lock_free.append((request.url.path, self._free()))
+        self.lock_free.append((request.url.path, sqlite_write_lock_free(self.database_path)))
         return await self.inner.handle_async_request(request)
-
-    def _free(self) -> bool:
-        connection = sqlite3.connect(self.database_path, timeout=0, isolation_level=None)
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            connection.execute("ROLLBACK")
-            return True
-        except sqlite3.OperationalError:
-            return False
-        finally:
-            connection.close()
 
 
 @pytest.fixture
 def database_path(db) -> str:
-    url = make_url(db.engine.url.render_as_string(hide_password=False))
-    if url.get_backend_name() != "sqlite":
+    path = sqlite_path(db)
+    if path is None:
         pytest.skip("SQLite's single write lock only")
-    return str(url.database)
+    return path
 
 
 def _check_requests(app, database_path: str) -> LockChecking:
