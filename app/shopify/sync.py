@@ -229,7 +229,7 @@ async def sync_state(session: AsyncSession, shop_id: uuid.UUID) -> ShopifySyncSt
 class SliceLimits:
     max_pages: int = 50
     max_seconds: float = 5.0
-    max_orders: int = 2_500  # what one fetch phase holds in memory before its job stores it
+    max_orders: int = 500  # what one fetch phase holds in memory (as GraphQL JSON) before its job stores it
 
 
 @dataclass
