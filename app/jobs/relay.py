@@ -210,4 +210,5 @@ class Sweeper:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a locked SQLite file or a PostgreSQL restart must not kill the loop
-            log.warning("outbox sweep failed (will retry in %.1fs): %s", self.interval, redact(str(exc)))
+            first_line = (str(exc) or type(exc).__name__).splitlines()[0]  # SQLAlchemy appends the whole statement
+            log.warning("outbox sweep failed (will retry in %.1fs): %s", self.interval, redact(first_line))

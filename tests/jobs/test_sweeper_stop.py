@@ -44,3 +44,21 @@ async def test_a_claim_in_progress_completes_when_the_sweeper_stops(db: Database
         connection.execute("BEGIN IMMEDIATE")
         connection.execute("ROLLBACK")
         connection.close()
+
+
+async def test_a_failed_sweep_is_logged_on_one_line(db: Database, job_settings: Settings,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    async def locked(self: Sweeper, cutoff: datetime | None = None) -> int:
+        raise OperationalError("UPDATE job_outbox SET resends=...", {"id": 1},
+                               sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(Sweeper, "sweep", locked)
+    sweeper = Sweeper(db, Relay(StubBroker(), {}, job_settings), job_settings)
+    with caplog.at_level("WARNING", logger="app.jobs.relay"):
+        await sweeper._sweep_logged()
+    [record] = [r for r in caplog.records if "sweep failed" in r.getMessage()]
+    assert record.getMessage().endswith("(sqlite3.OperationalError) database is locked")
+    assert "\n" not in record.getMessage() and "UPDATE" not in record.getMessage()
