@@ -62,6 +62,7 @@ class Delivery:
     children: ChildRows | None = None
     source: str | None = None
     id: uuid.UUID = field(default_factory=time_ordered_uuid)
+    partial: bool = False  # the source left out some of the children: they are kept, never replaced (see `decide`)
 
 
 @dataclass(slots=True)
@@ -91,15 +92,30 @@ class _Plan:
     stale: list[_Stale] = field(default_factory=list)
 
 
+PARTIAL_MARK = "-"  # sorts before every hex digit
+
+
+def partial_digest(digest: str) -> str:
+    """The digest of a partial record (its source left out some of its children, as Shopify's bulk file does for
+    fulfilment lines): its first character becomes `PARTIAL_MARK`, so a stored row says it is partial, and between
+    two deliveries of one version the complete one compares larger and wins."""
+    return PARTIAL_MARK + digest[1:]
+
+
+def is_partial(digest: str) -> bool:
+    return digest.startswith(PARTIAL_MARK)
+
+
 def decide(stored_at: datetime | None, stored_hash: str, incoming_at: datetime | None, incoming_hash: str) -> Status:
-    """applied / stale / unchanged for an incoming version against the stored one (None sorts oldest)."""
+    """applied / stale / unchanged for an incoming version against the stored one (None sorts oldest).
+    A partial delivery of the version already stored complete is `unchanged`: it has nothing to add."""
     if incoming_hash == stored_hash and incoming_at == stored_at:
         return "unchanged"
     if stored_at is not None and (incoming_at is None or incoming_at < stored_at):
         return "stale"
     if incoming_at is not None and (stored_at is None or incoming_at > stored_at):
         return "applied"
-    if incoming_hash == stored_hash:
+    if incoming_hash == stored_hash or (is_partial(incoming_hash) and not is_partial(stored_hash)):
         return "unchanged"
     return "applied" if incoming_hash > stored_hash else "stale"
 
@@ -197,10 +213,11 @@ def _update_values(row: _Row, now: datetime) -> dict[str, Any]:
 
 
 async def _write_children(session: AsyncSession, plan: _Plan, child_tables: Sequence[tuple[Table, str]]) -> None:
-    """Children of every parent whose version changed: the stored set deleted, the last applied set inserted."""
+    """Children of every parent whose version changed: the stored set deleted, the last applied set inserted.
+    A stored parent whose last applied delivery is partial keeps its stored children (its source left some out)."""
     if not child_tables:
         return
-    replaced = [row.id for row in plan.rows.values() if not row.is_new and row.raised]
+    replaced = [row.id for row in plan.rows.values() if not row.is_new and row.raised and not _partial(row)]
     for table, fk in child_tables:
         for part in chunks(replaced):
             await session.execute(delete(table).where(table.c[fk].in_(part) if len(part) > 1
@@ -208,7 +225,8 @@ async def _write_children(session: AsyncSession, plan: _Plan, child_tables: Sequ
     built: dict[Table, list[dict[str, Any]]] = {table: [] for table, _ in child_tables}
     foreign_keys = dict(child_tables)
     for row in plan.rows.values():
-        if (row.is_new or row.raised) and row.applied is not None and row.applied.children is not None:
+        if (row.is_new or (row.raised and not _partial(row))) and row.applied is not None \
+                and row.applied.children is not None:
             for table, rows in row.applied.children.items():
                 if row.applied.id != row.id:  # built for a new row, the row is stored (or new from an earlier one)
                     for child in rows:
@@ -216,6 +234,10 @@ async def _write_children(session: AsyncSession, plan: _Plan, child_tables: Sequ
                 built[table].extend(rows)
     for table, _ in reversed(child_tables):
         await insert_rows(session, table, built[table])
+
+
+def _partial(row: _Row) -> bool:
+    return row.applied is not None and row.applied.partial
 
 
 async def record_stale_many(session: AsyncSession, shop_id: uuid.UUID, stale: Sequence[_Stale]) -> None:

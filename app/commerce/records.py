@@ -7,13 +7,16 @@ Invariants:
 - Enumerations are lower-case snake (REST `partial` and GraphQL `PARTIALLY_FULFILLED` both become
   `partially_fulfilled`), so a record mapped from either source compares equal.
 - `validation_issues` lists what a source left out that Shopify normally sends; the record is still usable.
+- `partial` (refunds, fulfillments) says the source could not carry one of the record's lists (Shopify's bulk file
+  has no room for fulfilment lines or refund order adjustments): such a record never replaces what is stored for
+  that version, and a complete record of the same version always wins over it (`app.commerce.batch`).
 - `version_at` is the timestamp ordering decisions use (`updated_at`, else the creation time); when a source has
   neither, the caller supplies one (the webhook's `X-Shopify-Triggered-At`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -179,6 +182,7 @@ class RefundRecord:
     adjustments: tuple[RefundAdjustmentRecord, ...] = ()
     transactions: tuple[TransactionRecord, ...] = ()
     validation_issues: tuple[str, ...] = ()
+    partial: bool = field(default=False, repr=False, compare=False)  # its order adjustments were not sent
 
     @property
     def version_at(self) -> datetime | None:
@@ -243,6 +247,7 @@ class FulfillmentRecord:
     updated_at: datetime | None = None
     lines: tuple[FulfillmentLineRecord, ...] = ()
     validation_issues: tuple[str, ...] = ()
+    partial: bool = field(default=False, repr=False, compare=False)  # its lines were not sent
 
     @property
     def version_at(self) -> datetime | None:

@@ -1,7 +1,7 @@
 """Records → plain row dicts for bulk Core inserts (one executemany per child table).
 
-Child ids are generated here (time-ordered UUIDs) so tax lines can point at their line or shipping line in the same batch,
-without a round trip per row. JSON arrays are given as tuples (the records' own where they fit): they serialise
+Child ids are generated here (time-ordered UUIDs) so tax lines can point at their line or shipping line in the same
+batch, without a round trip per row. JSON arrays are given as tuples (the records' own where they fit): they serialise
 exactly like lists, and a tuple of plain values is not tracked by the garbage collector (a backfill batch holds
 hundreds of thousands of row values; every tracked one is scanned again by each full collection).
 """

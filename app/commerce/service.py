@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.commerce import rows
 from app.commerce.batch import (
-    Delivery, Status, UpsertResult, apply_batch, decide, record_digest, record_stale,
+    Delivery, Status, UpsertResult, apply_batch, decide, partial_digest, record_digest, record_stale,
 )
 from app.commerce.models import (
     BalanceTransaction, Fulfillment, FulfillmentLine, FulfillmentOrder, InventoryLevel, LineItem, Order, Payout,
@@ -194,8 +194,10 @@ def order_delivery(shop_id: uuid.UUID, record: OrderRecord, source: str | None) 
 
 
 def refund_delivery(shop_id: uuid.UUID, record: RefundRecord, source: str | None) -> Delivery:
-    delivery = Delivery("refund", record.shopify_id, record.version_at, record_digest(record, NO_TRANSACTIONS),
-                        rows.refund_values(record), None, source)
+    digest = record_digest(record, NO_TRANSACTIONS)
+    delivery = Delivery("refund", record.shopify_id, record.version_at,
+                        partial_digest(digest) if record.partial else digest, rows.refund_values(record), None,
+                        source, partial=record.partial)
     lines, adjustments = rows.refund_children(record, shop_id, delivery.id)
     delivery.children = {RefundLine.__table__: lines, RefundAdjustment.__table__: adjustments}
     return delivery
@@ -207,8 +209,10 @@ def transaction_delivery(record: TransactionRecord, observed_at: datetime | None
 
 
 def fulfillment_delivery(shop_id: uuid.UUID, record: FulfillmentRecord, source: str | None) -> Delivery:
-    delivery = Delivery("fulfillment", record.shopify_id, record.version_at, content_hash(record),
-                        rows.fulfillment_values(record), None, source)
+    digest = content_hash(record)
+    delivery = Delivery("fulfillment", record.shopify_id, record.version_at,
+                        partial_digest(digest) if record.partial else digest, rows.fulfillment_values(record), None,
+                        source, partial=record.partial)
     delivery.children = {FulfillmentLine.__table__: rows.fulfillment_lines(record, shop_id, delivery.id)}
     return delivery
 

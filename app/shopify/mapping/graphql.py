@@ -181,6 +181,7 @@ def refund_from_graphql(node: dict[str, Any], *, order_id: str | None = None) ->
         note=node.get("note"), return_id=ref(node.get("return")),
         total_refunded=money_set(node.get("totalRefundedSet"), issues, "refund"), lines=lines,
         adjustments=tuple(adjustments), transactions=transactions, validation_issues=issues.tuple(),
+        partial="orderAdjustments" not in node,
     )
 
 
@@ -199,6 +200,7 @@ def fulfillment_from_graphql(node: dict[str, Any], *, order_id: str | None = Non
         lines=tuple(FulfillmentLineRecord(shopify_id=item.get("id"), line_item_id=ref(item.get("lineItem")),
                                           quantity=int(item.get("quantity") or 0))
                     for item in nodes(node.get("fulfillmentLineItems"))),
+        partial="fulfillmentLineItems" not in node,
     )
 
 
