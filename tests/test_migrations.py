@@ -39,3 +39,32 @@ def test_one_head_and_a_full_round_trip(tmp_path) -> None:  # type: ignore[no-un
     engine.dispose()
     command.upgrade(config, "head")
     assert _diff(url) == []
+
+
+def test_fulfillments_stored_without_lines_are_marked_partial(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'partial.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "292da1d1a947")
+    engine = create_engine(sync_url(url))
+    shop, with_lines, without = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO shops (id, domain, currency, timezone, tax_profile, granted_scopes, "
+                          "needs_reauth, created_at, updated_at) VALUES (:id, 'm.myshopify.com', 'EUR', 'UTC', "
+                          "'{}', '[]', 0, '2026-11-27', '2026-11-27')"), {"id": shop})
+        for row_id, gid in ((with_lines, "gid://shopify/Fulfillment/1"), (without, "gid://shopify/Fulfillment/2")):
+            conn.execute(text("INSERT INTO commerce_fulfillments (id, shop_id, shopify_id, content_hash, revision, "
+                              "validation_issues, tracking_numbers, tracking_urls, created_at, updated_at) VALUES "
+                              "(:id, :shop, :gid, :hash, 1, '[]', '[]', '[]', '2026-11-27', '2026-11-27')"),
+                         {"id": row_id, "shop": shop, "gid": gid, "hash": "a" * 64})
+        conn.execute(text("INSERT INTO commerce_fulfillment_lines (id, shop_id, fulfillment_id, position, quantity) "
+                          "VALUES (:id, :shop, :fulfillment, 0, 1)"),
+                     {"id": uuid.uuid4().hex, "shop": shop, "fulfillment": with_lines})
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        hashes = dict(conn.execute(text("SELECT id, content_hash FROM commerce_fulfillments")).all())
+    engine.dispose()
+    assert hashes == {with_lines: "a" * 64, without: "-" + "a" * 63}
