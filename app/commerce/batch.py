@@ -8,6 +8,8 @@ the replaced parents, one executemany INSERT per child table (the INSERTs throug
 `app.commerce.inserts`), and the stale audit rows. So a batch leaves exactly
 the state the one-by-one sequence leaves: the last applied version of each row with its own children, `revision`
 raised once per applied version, one STALE_EVENT row per stale delivery and the per-kind counters summed.
+A partial delivery (its source left some children out, see `partial_digest`) updates its parent but keeps the stored
+children, and loses every tie against a complete delivery of the same version.
 
 Invariant the callers keep: deliveries of different tables never influence each other, so a caller may group a
 sequence of deliveries by table as long as it keeps their relative order within each table.
