@@ -41,7 +41,7 @@ def test_one_head_and_a_full_round_trip(tmp_path) -> None:  # type: ignore[no-un
     assert _diff(url) == []
 
 
-def test_fulfillments_stored_without_lines_are_marked_partial(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_records_stored_without_what_bulk_files_leave_out_are_marked_partial(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import uuid
 
     from sqlalchemy import text
@@ -63,8 +63,18 @@ def test_fulfillments_stored_without_lines_are_marked_partial(tmp_path) -> None:
         conn.execute(text("INSERT INTO commerce_fulfillment_lines (id, shop_id, fulfillment_id, position, quantity) "
                           "VALUES (:id, :shop, :fulfillment, 0, 1)"),
                      {"id": uuid.uuid4().hex, "shop": shop, "fulfillment": with_lines})
+        for row_id, gid in ((with_lines, "gid://shopify/Refund/1"), (without, "gid://shopify/Refund/2")):
+            conn.execute(text("INSERT INTO commerce_refunds (id, shop_id, shopify_id, content_hash, revision, "
+                              "validation_issues, created_at, updated_at) VALUES "
+                              "(:id, :shop, :gid, :hash, 1, '[]', '2026-11-27', '2026-11-27')"),
+                         {"id": row_id, "shop": shop, "gid": gid, "hash": "b" * 64})
+        conn.execute(text("INSERT INTO commerce_refund_adjustments (id, shop_id, refund_id, position, kind) "
+                          "VALUES (:id, :shop, :refund, 0, 'order_adjustment')"),
+                     {"id": uuid.uuid4().hex, "shop": shop, "refund": with_lines})
     command.upgrade(config, "head")
     with engine.connect() as conn:
         hashes = dict(conn.execute(text("SELECT id, content_hash FROM commerce_fulfillments")).all())
+        refunds = dict(conn.execute(text("SELECT id, content_hash FROM commerce_refunds")).all())
     engine.dispose()
     assert hashes == {with_lines: "a" * 64, without: "-" + "a" * 63}
+    assert refunds == {with_lines: "b" * 64, without: "-" + "b" * 63}
