@@ -77,6 +77,14 @@ class _Row:
     is_new: bool
     applied: Delivery | None = None
     raised: int = 0  # applied versions on top of the stored (or inserted) one
+    children_from: Delivery | None = None  # the applied delivery whose children the row gets (None: keep stored)
+
+    def apply(self, delivery: Delivery) -> None:
+        """Take `delivery` as the row's version. Its children replace the row's unless it is partial: then the
+        children of a complete delivery applied before stay, or for a new row with nothing better, its own."""
+        self.version_at, self.digest, self.applied = delivery.version_at, delivery.digest, delivery
+        if not delivery.partial or (self.is_new and (self.children_from is None or self.children_from.partial)):
+            self.children_from = delivery
 
 
 @dataclass(slots=True)
@@ -163,7 +171,8 @@ async def _stored(session: AsyncSession, table: Table, shop_id: uuid.UUID,
 def _decide_one(plan: _Plan, delivery: Delivery) -> UpsertResult:
     row = plan.rows.get(delivery.shopify_id)
     if row is None:
-        row = _Row(delivery.id, delivery.version_at, delivery.digest, is_new=True, applied=delivery)
+        row = _Row(delivery.id, delivery.version_at, delivery.digest, is_new=True)
+        row.apply(delivery)
         plan.rows[delivery.shopify_id] = row
         return UpsertResult(delivery.kind, delivery.shopify_id, "applied", row.id)
     status = decide(row.version_at, row.digest, delivery.version_at, delivery.digest)
@@ -171,7 +180,7 @@ def _decide_one(plan: _Plan, delivery: Delivery) -> UpsertResult:
         plan.stale.append(_Stale(delivery.kind, delivery.shopify_id, delivery.version_at, row.version_at,
                                  delivery.source))
     elif status == "applied":
-        row.version_at, row.digest, row.applied = delivery.version_at, delivery.digest, delivery
+        row.apply(delivery)
         row.raised += 1
     return UpsertResult(delivery.kind, delivery.shopify_id, status, row.id)
 
@@ -215,11 +224,11 @@ def _update_values(row: _Row, now: datetime) -> dict[str, Any]:
 
 
 async def _write_children(session: AsyncSession, plan: _Plan, child_tables: Sequence[tuple[Table, str]]) -> None:
-    """Children of every parent whose version changed: the stored set deleted, the last applied set inserted.
-    A stored parent whose last applied delivery is partial keeps its stored children (its source left some out)."""
+    """Children of every parent whose version changed: the stored set deleted, the set of `children_from` inserted.
+    A stored parent to which only partial deliveries applied keeps its stored children (their sources left some out)."""
     if not child_tables:
         return
-    replaced = [row.id for row in plan.rows.values() if not row.is_new and row.raised and not _partial(row)]
+    replaced = [row.id for row in plan.rows.values() if not row.is_new and row.children_from is not None]
     for table, fk in child_tables:
         for part in chunks(replaced):
             await session.execute(delete(table).where(table.c[fk].in_(part) if len(part) > 1
@@ -227,19 +236,15 @@ async def _write_children(session: AsyncSession, plan: _Plan, child_tables: Sequ
     built: dict[Table, list[dict[str, Any]]] = {table: [] for table, _ in child_tables}
     foreign_keys = dict(child_tables)
     for row in plan.rows.values():
-        if (row.is_new or (row.raised and not _partial(row))) and row.applied is not None \
-                and row.applied.children is not None:
-            for table, rows in row.applied.children.items():
-                if row.applied.id != row.id:  # built for a new row, the row is stored (or new from an earlier one)
+        source = row.children_from
+        if source is not None and source.children is not None:
+            for table, rows in source.children.items():
+                if source.id != row.id:  # built for a new row, the row is stored (or new from an earlier one)
                     for child in rows:
                         child[foreign_keys[table]] = row.id
                 built[table].extend(rows)
     for table, _ in reversed(child_tables):
         await insert_rows(session, table, built[table])
-
-
-def _partial(row: _Row) -> bool:
-    return row.applied is not None and row.applied.partial
 
 
 async def record_stale_many(session: AsyncSession, shop_id: uuid.UUID, stale: Sequence[_Stale]) -> None:

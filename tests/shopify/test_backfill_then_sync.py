@@ -77,3 +77,33 @@ def test_between_deliveries_of_one_version_the_complete_one_wins() -> None:
     assert decide(at, partial, at, complete) == "applied"
     assert decide(at, partial, at, partial_digest("0" * 64)) == "stale"  # two partial ones: the usual tie-break
     assert decide(at, complete, at, other) == "stale" and decide(at, other, at, complete) == "applied"
+
+
+async def test_in_one_batch_a_partial_newer_version_keeps_the_lines_of_the_complete_one(db, settings) -> None:
+    from datetime import UTC, datetime
+
+    from app.commerce.batch import apply_batch
+    from app.commerce.models import Fulfillment
+    from app.commerce.records import FulfillmentLineRecord, FulfillmentRecord
+    from app.commerce.service import FULFILLMENT_CHILDREN, fulfillment_delivery
+    from tests.commerce.support import add_shop
+
+    shop_id = await add_shop(db, settings, "batch-partial.myshopify.com")
+
+    def version(day: int, status: str, lines: int, partial: bool) -> FulfillmentRecord:
+        return FulfillmentRecord(
+            shopify_id="gid://shopify/Fulfillment/9", order_id="gid://shopify/Order/9", status=status,
+            updated_at=datetime(2026, 11, day, tzinfo=UTC), partial=partial,
+            lines=tuple(FulfillmentLineRecord(f"gid://shopify/FulfillmentLineItem/{n}",
+                                              f"gid://shopify/LineItem/{n}", 1) for n in range(lines)))
+
+    for batch in ([version(1, "open", 1, False)],  # stored: one line
+                  [version(2, "success", 3, False), version(3, "success", 0, True)]):
+        async with db.unit_of_work() as session:
+            await apply_batch(session, Fulfillment, shop_id,
+                              [fulfillment_delivery(shop_id, record, "test") for record in batch],
+                              FULFILLMENT_CHILDREN)
+    async with db.sessionmaker() as session:
+        stored = (await session.execute(select(Fulfillment).where(Fulfillment.shop_id == shop_id))).scalar_one()
+    assert (stored.status, stored.source_updated_at.day, stored.revision) == ("success", 3, 3)
+    assert await count(db, FulfillmentLine, FulfillmentLine.shop_id == shop_id) == 3  # day 2's lines, not day 1's
