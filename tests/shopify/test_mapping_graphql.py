@@ -199,3 +199,30 @@ def test_payout_and_balance_transaction_nodes() -> None:
     assert (balance.type, balance.source_type, balance.source_id) == ("charge", "charge", "123")
     assert balance.source_order_transaction_id == "gid://shopify/OrderTransaction/456"
     assert balance.payout_status == "paid" and balance.fee == Money(Decimal("0.59"), "EUR")
+
+
+def test_discount_allocations_and_the_order_number_agree_between_webhook_and_graphql() -> None:
+    from app.shopify.sandbox import generate_store
+    from app.shopify.sandbox.rest import body_for
+
+    def public(value):  # the sandbox's order as the API shows it: no private `_` keys (they link back)
+        if isinstance(value, dict):
+            return {key: public(item) for key, item in value.items() if not key.startswith("_")}
+        if isinstance(value, list):
+            return [public(item) for item in value]
+        return str(value) if isinstance(value, Decimal) else value
+
+    store = generate_store(seed=91, orders=40, plan="plus")
+    compared = 0
+    for index in range(40):
+        node = store.order(index)
+        graph = order_from_graphql(public(node))
+        hook = order_from_webhook(json.loads(json.dumps(body_for("orders/updated", node), default=str)))
+        assert graph.number == hook.number is not None
+        for g_line, h_line in zip(graph.line_items, hook.line_items, strict=True):
+            assert g_line.discount_allocations == h_line.discount_allocations
+            compared += len(g_line.discount_allocations)
+    assert compared > 0
+    for document in ("orders_updated_since.graphql", "bulk_orders.graphql", "order_line_items.graphql"):
+        assert "discountAllocations" in selected_names(document), document
+    assert "number" in selected_names("orders_updated_since.graphql") & selected_names("bulk_orders.graphql")

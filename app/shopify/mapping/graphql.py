@@ -11,9 +11,9 @@ from functools import lru_cache
 from typing import Any
 
 from app.commerce.records import (
-    Address, FulfillmentLineRecord, FulfillmentOrderLineRecord, FulfillmentOrderRecord, FulfillmentRecord,
-    LineItemRecord, Money, MoneySet, OrderRecord, RefundAdjustmentRecord, RefundLineRecord, RefundRecord,
-    ReturnLineRecord, ReturnRecord, ShippingLineRecord, TaxLineRecord, TransactionRecord,
+    Address, DiscountAllocationRecord, FulfillmentLineRecord, FulfillmentOrderLineRecord, FulfillmentOrderRecord,
+    FulfillmentRecord, LineItemRecord, Money, MoneySet, OrderRecord, RefundAdjustmentRecord, RefundLineRecord,
+    RefundRecord, ReturnLineRecord, ReturnRecord, ShippingLineRecord, TaxLineRecord, TransactionRecord,
 )
 from app.shopify.mapping.common import (
     Issues, MappingError, exact_money, legacy_id, lower, money, parse_dt, rate_text,
@@ -87,6 +87,14 @@ def _attributes(items: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(item.get("key")), str(item.get("value") or "")) for item in items or ())
 
 
+def _allocations(items: Any, issues: Issues, where: str) -> tuple[DiscountAllocationRecord, ...]:
+    return tuple(
+        DiscountAllocationRecord(amount=money_set(item.get("allocatedAmountSet"), issues, where) or MoneySet(None),
+                                 application_index=(item.get("discountApplication") or {}).get("index"))
+        for item in items or ()
+    )
+
+
 def line_item_from_graphql(node: dict[str, Any], issues: Issues) -> LineItemRecord:
     where = f"lineItem {node.get('id')}"
     for key in ("id", "quantity", "requiresShipping", "originalUnitPriceSet"):
@@ -108,6 +116,7 @@ def line_item_from_graphql(node: dict[str, Any], issues: Issues) -> LineItemReco
         total_discount=money_set(node.get("totalDiscountSet"), issues, where),
         requires_shipping=node.get("requiresShipping"), taxable=node.get("taxable"),
         is_gift_card=bool(node.get("isGiftCard")), tax_lines=tax_lines(node.get("taxLines"), issues, where),
+        discount_allocations=_allocations(node.get("discountAllocations"), issues, where),
         hs_code=inventory.get("harmonizedSystemCode"), country_hs_codes=country_codes,
         country_of_origin=inventory.get("countryCodeOfOrigin"), province_of_origin=inventory.get("provinceCodeOfOrigin"),
         unit_cost=single_money(inventory.get("unitCost"), issues, where),

@@ -84,7 +84,7 @@ def build_order(profile: ShopProfile, index: int, catalog: dict[int, dict], plan
     shipping = _shipping(ctx, dest.country, lines, taxes_shipping) if plan.has_physical else []
     order = {
         "__typename": "Order", "id": gid("Order", child_id("Order", index, 0)),
-        "legacyResourceId": str(child_id("Order", index, 0)), "name": f"#{1001 + index}", "number": index + 1,
+        "legacyResourceId": str(child_id("Order", index, 0)), "name": f"#{1001 + index}", "number": 1001 + index,
         "customerLocale": _LOCALES.get(dest.country, "en"),
         "createdAt": iso(plan.created), "processedAt": iso(plan.created), "updatedAt": iso(plan.created),
         "cancelledAt": None, "cancelReason": None, "closed": False, "closedAt": None, "test": False,
@@ -158,7 +158,7 @@ def _line(ctx: _Ctx, catalog, product: Product, qty: int, slot: int, discounted:
     tax = ctx.tax_on(line_total) if product.taxable else Amount.zero()
     variant = None if deleted else catalog[product.key]
     allocations = [{"__typename": "DiscountAllocation", "allocatedAmountSet": ctx.bag(discount),
-                    "discountApplication": {"__typename": "DiscountCodeApplication", "code": "WELCOME10",
+                    "discountApplication": {"__typename": "DiscountCodeApplication", "index": 0, "code": "WELCOME10",
                                             "allocationMethod": "ACROSS", "targetType": "LINE_ITEM"}}] \
         if discount.presentment else []
     legacy = child_id("LineItem", ctx.index, slot)
