@@ -65,6 +65,7 @@ class Delivery:
     source: str | None = None
     id: uuid.UUID = field(default_factory=time_ordered_uuid)
     partial: bool = False  # the source left out some of the children: they are kept, never replaced (see `decide`)
+    keep: dict[Table, tuple[str, ...]] | None = None  # child columns the source cannot carry (see `_keep_stored`)
 
 
 @dataclass(slots=True)
@@ -229,6 +230,7 @@ async def _write_children(session: AsyncSession, plan: _Plan, child_tables: Sequ
     if not child_tables:
         return
     replaced = [row.id for row in plan.rows.values() if not row.is_new and row.children_from is not None]
+    kept = await _keep_stored(session, plan, child_tables)
     for table, fk in child_tables:
         for part in chunks(replaced):
             await session.execute(delete(table).where(table.c[fk].in_(part) if len(part) > 1
@@ -242,9 +244,42 @@ async def _write_children(session: AsyncSession, plan: _Plan, child_tables: Sequ
                 if source.id != row.id:  # built for a new row, the row is stored (or new from an earlier one)
                     for child in rows:
                         child[foreign_keys[table]] = row.id
+                for child in rows if (table, row.id) in kept else ():
+                    for column, value in kept[table, row.id].get(child.get("shopify_id"), {}).items():
+                        if _missing(child[column]):
+                            child[column] = value
                 built[table].extend(rows)
     for table, _ in reversed(child_tables):
         await insert_rows(session, table, built[table])
+
+
+async def _keep_stored(session: AsyncSession, plan: _Plan, child_tables: Sequence[tuple[Table, str]]
+                       ) -> dict[tuple[Table, uuid.UUID], dict[Any, dict[str, Any]]]:
+    """The stored values of the columns the replacing deliveries cannot carry (`Delivery.keep`), per (table,
+    parent id) and child `shopify_id`: a new child gets them where it has none. (Webhooks cannot carry a line's HS
+    code or cost; replacing the lines must not erase what a GraphQL read stored.)"""
+    kept: dict[tuple[Table, uuid.UUID], dict[Any, dict[str, Any]]] = {}
+    foreign_keys = dict(child_tables)
+    for table in foreign_keys:
+        columns = {row.children_from.keep[table] for row in plan.rows.values() if not row.is_new and
+                   row.children_from is not None and (row.children_from.keep or {}).get(table)}
+        parents = [row.id for row in plan.rows.values() if not row.is_new and row.children_from is not None
+                   and (row.children_from.keep or {}).get(table)]
+        if not parents:
+            continue
+        names = sorted({name for group in columns for name in group})
+        fk = table.c[foreign_keys[table]]
+        for part in chunks(parents):
+            query = select(fk, table.c.shopify_id, *(table.c[name] for name in names)).where(fk.in_(part))
+            for stored in (await session.execute(query)).all():
+                values = {name: value for name, value in zip(names, stored[2:], strict=True) if not _missing(value)}
+                kept.setdefault((table, stored[0]), {})[stored[1]] = values
+    return kept
+
+
+def _missing(value: Any) -> bool:
+    """None or an empty JSON value: what a source that cannot carry a column gives for it."""
+    return value is None or (isinstance(value, (dict, list, tuple)) and not value)
 
 
 async def record_stale_many(session: AsyncSession, shop_id: uuid.UUID, stale: Sequence[_Stale]) -> None:

@@ -13,8 +13,9 @@ one). `ingest_orders` takes many orders at once — backfill and sync — and le
 upserted one by one, in the same order, would leave (tests/commerce/test_batch.py checks this).
 
 Cost: one order with its lines is a SELECT, one INSERT/UPDATE, and per child table one DELETE (update only) and one
-multi-row INSERT — five statements for a new order, eight for a newer version, whatever the number of lines; a batch
-of orders costs the same handful of statements per table, whatever the number of orders.
+multi-row INSERT — five statements for a new order, eight for a newer version (nine from a webhook, which reads the
+stored lines' inventory facts first), whatever the number of lines; a batch of orders costs the same handful of
+statements per table, whatever the number of orders.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ FULFILLMENT_CHILDREN = ((FulfillmentLine.__table__, "fulfillment_id"),)
 
 
 EMBEDDED = frozenset({"refunds", "fulfillments", "fulfillment_orders", "transactions", "returns"})
+INVENTORY_FACTS = ("hs_code", "country_hs_codes", "country_of_origin", "province_of_origin", "unit_cost_minor",
+                   "unit_cost_currency")
 NO_TRANSACTIONS = frozenset({"transactions"})
 
 
@@ -186,8 +189,11 @@ async def upsert_inventory_level(session: AsyncSession, shop_id: uuid.UUID, reco
 
 
 def order_delivery(shop_id: uuid.UUID, record: OrderRecord, source: str | None) -> Delivery:
-    delivery = Delivery("order", record.shopify_id, record.version_at, record_digest(record, EMBEDDED),
-                        rows.order_values(record), None, source)
+    digest = record_digest(record, EMBEDDED)
+    if record.lacks_inventory_facts:  # a GraphQL read of the same version knows more: it wins the tie
+        digest = partial_digest(digest)
+    delivery = Delivery("order", record.shopify_id, record.version_at, digest, rows.order_values(record), None,
+                        source, keep={LineItem.__table__: INVENTORY_FACTS} if record.lacks_inventory_facts else None)
     lines, shipping, taxes = rows.order_children(record, shop_id, delivery.id)
     delivery.children = {LineItem.__table__: lines, ShippingLine.__table__: shipping, TaxLine.__table__: taxes}
     return delivery

@@ -144,7 +144,8 @@ async def test_an_order_with_five_lines_is_a_handful_of_statements(db, settings)
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count_statement)
     assert created == ["SELECT", "INSERT", "INSERT", "INSERT", "INSERT"]
-    assert updated == ["SELECT", "UPDATE", "DELETE", "DELETE", "DELETE", "INSERT", "INSERT", "INSERT"]
+    # a webhook's order (this one) also reads the stored lines' inventory facts, which it cannot carry itself
+    assert updated == ["SELECT", "UPDATE", "SELECT", "DELETE", "DELETE", "DELETE", "INSERT", "INSERT", "INSERT"]
 
 
 async def test_refund_with_lines_adjustments_and_transactions(db, settings) -> None:

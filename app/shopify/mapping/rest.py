@@ -245,5 +245,5 @@ def order_from_webhook(body: dict[str, Any]) -> OrderRecord:
         refunds=tuple(refund_from_webhook(item, order_id=shopify_id) for item in body.get("refunds") or ()),
         fulfillments=tuple(replace(fulfillment_from_webhook(item), order_id=shopify_id)
                            for item in body.get("fulfillments") or ()),
-        validation_issues=issues.tuple(),
+        validation_issues=issues.tuple(), lacks_inventory_facts=True,
     )
