@@ -7,8 +7,9 @@ Invariants:
 - Enumerations are lower-case snake (REST `partial` and GraphQL `PARTIALLY_FULFILLED` both become
   `partially_fulfilled`), so a record mapped from either source compares equal.
 - `validation_issues` lists what a source left out that Shopify normally sends; the record is still usable.
-- `lacks_inventory_facts` (orders from webhooks) says the same of the line items' HS codes, origin and cost: a
-  webhook's lines replace the stored ones but keep those facts, and a GraphQL read of the same version wins.
+- `lacks_inventory_facts` (orders from webhooks) says the source cannot carry the line items' HS codes, origin and
+  cost: a webhook's lines replace the stored ones but keep those facts, and a GraphQL read of the same version
+  wins over the webhook.
 - `partial` (refunds, fulfillments) says the source could not carry one of the record's lists (Shopify's bulk file
   has no room for fulfilment lines or refund order adjustments): such a record never replaces what is stored for
   that version, and a complete record of the same version always wins over it (`app.commerce.batch`).
