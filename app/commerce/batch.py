@@ -259,17 +259,14 @@ async def _keep_stored(session: AsyncSession, plan: _Plan, child_tables: Sequenc
     parent id) and child `shopify_id`: a new child gets them where it has none. (Webhooks cannot carry a line's HS
     code or cost; replacing the lines must not erase what a GraphQL read stored.)"""
     kept: dict[tuple[Table, uuid.UUID], dict[Any, dict[str, Any]]] = {}
-    foreign_keys = dict(child_tables)
-    for table in foreign_keys:
-        columns = {row.children_from.keep[table] for row in plan.rows.values() if not row.is_new and
-                   row.children_from is not None and (row.children_from.keep or {}).get(table)}
-        parents = [row.id for row in plan.rows.values() if not row.is_new and row.children_from is not None
-                   and (row.children_from.keep or {}).get(table)]
-        if not parents:
+    for table, fk_name in child_tables:
+        wanted = {row.id: keep for row in plan.rows.values() if not row.is_new and row.children_from is not None
+                  and (keep := (row.children_from.keep or {}).get(table))}
+        if not wanted:
             continue
-        names = sorted({name for group in columns for name in group})
-        fk = table.c[foreign_keys[table]]
-        for part in chunks(parents):
+        names = sorted(set().union(*wanted.values()))
+        fk = table.c[fk_name]
+        for part in chunks(list(wanted)):
             query = select(fk, table.c.shopify_id, *(table.c[name] for name in names)).where(fk.in_(part))
             for stored in (await session.execute(query)).all():
                 values = {name: value for name, value in zip(names, stored[2:], strict=True) if not _missing(value)}
