@@ -71,10 +71,54 @@ def test_records_stored_without_what_bulk_files_leave_out_are_marked_partial(tmp
         conn.execute(text("INSERT INTO commerce_refund_adjustments (id, shop_id, refund_id, position, kind) "
                           "VALUES (:id, :shop, :refund, 0, 'order_adjustment')"),
                      {"id": uuid.uuid4().hex, "shop": shop, "refund": with_lines})
-    command.upgrade(config, "head")
+    command.upgrade(config, "5c1e9a7d2b40")
     with engine.connect() as conn:
         hashes = dict(conn.execute(text("SELECT id, content_hash FROM commerce_fulfillments")).all())
         refunds = dict(conn.execute(text("SELECT id, content_hash FROM commerce_refunds")).all())
     engine.dispose()
     assert hashes == {with_lines: "a" * 64, without: "-" + "a" * 63}
     assert refunds == {with_lines: "b" * 64, without: "-" + "b" * 63}
+
+
+def test_records_stored_from_rest_bodies_are_marked_to_rank_below_a_graphql_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'rest.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "5c1e9a7d2b40")
+    engine = create_engine(sync_url(url))
+    shop = uuid.uuid4().hex
+    stamps = "'2026-11-27', '2026-11-27'"
+    rows = {"rest_fulfilment": None, "graphql_fulfilment": "fulfilled", "rest_refund": None,
+            "graphql_refund": 1200, "rest_tx": None, "graphql_tx": 500, "unlinked_refund_tx": 500}
+    ids = {name: uuid.uuid4().hex for name in rows}
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO shops (id, domain, currency, timezone, tax_profile, granted_scopes, "
+                          f"needs_reauth, created_at, updated_at) VALUES (:id, 'r.myshopify.com', 'EUR', 'UTC', "
+                          f"'{{}}', '[]', 0, {stamps})"), {"id": shop})
+        for name in ("rest_fulfilment", "graphql_fulfilment"):
+            conn.execute(text("INSERT INTO commerce_fulfillments (id, shop_id, shopify_id, content_hash, revision, "
+                              "validation_issues, tracking_numbers, tracking_urls, display_status, created_at, "
+                              f"updated_at) VALUES (:id, :shop, :gid, :hash, 1, '[]', '[]', '[]', :status, {stamps})"),
+                         {"id": ids[name], "shop": shop, "gid": name, "hash": "a" * 64, "status": rows[name]})
+        for name in ("rest_refund", "graphql_refund"):
+            conn.execute(text("INSERT INTO commerce_refunds (id, shop_id, shopify_id, content_hash, revision, "
+                              f"validation_issues, total_refunded_minor, created_at, updated_at) VALUES "
+                              f"(:id, :shop, :gid, :hash, 1, '[]', :total, {stamps})"),
+                         {"id": ids[name], "shop": shop, "gid": name, "hash": "b" * 64, "total": rows[name]})
+        for name in ("rest_tx", "graphql_tx", "unlinked_refund_tx"):
+            conn.execute(text("INSERT INTO commerce_transactions (id, shop_id, shopify_id, content_hash, revision, "
+                              "validation_issues, resource, kind, test, amount_minor, created_at, updated_at) VALUES "
+                              f"(:id, :shop, :gid, :hash, 1, '[]', 'order_transaction', :kind, 0, :amount, {stamps})"),
+                         {"id": ids[name], "shop": shop, "gid": name, "hash": "c" * 64, "amount": rows[name],
+                          "kind": "refund" if name == "unlinked_refund_tx" else "sale"})
+    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        hashes = {}
+        for table in ("commerce_fulfillments", "commerce_refunds", "commerce_transactions"):
+            hashes.update(dict(conn.execute(text(f"SELECT shopify_id, content_hash FROM {table}")).all()))
+    engine.dispose()
+    assert {name for name, digest in hashes.items() if digest.startswith("-")} == {
+        "rest_fulfilment", "rest_refund", "rest_tx", "unlinked_refund_tx"}

@@ -65,7 +65,16 @@ class Delivery:
     source: str | None = None
     id: uuid.UUID = field(default_factory=time_ordered_uuid)
     partial: bool = False  # the source left out some of the children: they are kept, never replaced (see `decide`)
-    keep: dict[Table, tuple[str, ...]] | None = None  # child columns the source cannot carry (see `_keep_stored`)
+    keep: dict[Table, Keep] | None = None  # child columns the source cannot carry (see `_keep_stored`)
+
+
+@dataclass(frozen=True, slots=True)
+class Keep:
+    """Child columns a source cannot carry, and the child column that finds a new child's stored twin (a REST
+    fulfilment line has no id of its own, only its order line's)."""
+
+    columns: tuple[str, ...]
+    match: str = "shopify_id"
 
 
 @dataclass(slots=True)
@@ -244,10 +253,8 @@ async def _write_children(session: AsyncSession, plan: _Plan, child_tables: Sequ
                 if source.id != row.id:  # built for a new row, the row is stored (or new from an earlier one)
                     for child in rows:
                         child[foreign_keys[table]] = row.id
-                for child in rows if (table, row.id) in kept else ():
-                    for column, value in kept[table, row.id].get(child.get("shopify_id"), {}).items():
-                        if _missing(child[column]):
-                            child[column] = value
+                if (table, row.id) in kept:
+                    _fill_missing(rows, kept[table, row.id], source.keep[table].match)  # type: ignore[index]
                 built[table].extend(rows)
     for table, _ in reversed(child_tables):
         await insert_rows(session, table, built[table])
@@ -256,22 +263,30 @@ async def _write_children(session: AsyncSession, plan: _Plan, child_tables: Sequ
 async def _keep_stored(session: AsyncSession, plan: _Plan, child_tables: Sequence[tuple[Table, str]]
                        ) -> dict[tuple[Table, uuid.UUID], dict[Any, dict[str, Any]]]:
     """The stored values of the columns the replacing deliveries cannot carry (`Delivery.keep`), per (table,
-    parent id) and child `shopify_id`: a new child gets them where it has none. (Webhooks cannot carry a line's HS
-    code or cost; replacing the lines must not erase what a GraphQL read stored.)"""
+    parent id) and the child's match key: a new child gets them where it has none. (Webhooks cannot carry a line's
+    HS code or cost, nor a fulfilment line's id; replacing the children must not erase what a GraphQL read stored.)"""
     kept: dict[tuple[Table, uuid.UUID], dict[Any, dict[str, Any]]] = {}
     for table, fk_name in child_tables:
-        wanted = {row.id: keep for row in plan.rows.values() if not row.is_new and row.children_from is not None
-                  and (keep := (row.children_from.keep or {}).get(table))}
-        if not wanted:
-            continue
-        names = sorted(set().union(*wanted.values()))
+        wanted: dict[Keep, list[uuid.UUID]] = {}
+        for row in plan.rows.values():
+            if not row.is_new and row.children_from is not None and (keep := (row.children_from.keep or {}).get(table)):
+                wanted.setdefault(keep, []).append(row.id)
         fk = table.c[fk_name]
-        for part in chunks(list(wanted)):
-            query = select(fk, table.c.shopify_id, *(table.c[name] for name in names)).where(fk.in_(part))
-            for stored in (await session.execute(query)).all():
-                values = {name: value for name, value in zip(names, stored[2:], strict=True) if not _missing(value)}
-                kept.setdefault((table, stored[0]), {})[stored[1]] = values
+        for keep, parent_ids in wanted.items():
+            for part in chunks(parent_ids):
+                query = select(fk, table.c[keep.match], *(table.c[name] for name in keep.columns)).where(fk.in_(part))
+                for parent_id, key, *values in (await session.execute(query)).all():
+                    if key is not None:
+                        kept.setdefault((table, parent_id), {})[key] = {
+                            name: value for name, value in zip(keep.columns, values, strict=True) if not _missing(value)}
     return kept
+
+
+def _fill_missing(children: list[dict[str, Any]], stored: dict[Any, dict[str, Any]], match: str) -> None:
+    for child in children:
+        for column, value in stored.get(child.get(match), {}).items():
+            if _missing(child[column]):
+                child[column] = value
 
 
 def _missing(value: Any) -> bool:

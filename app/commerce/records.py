@@ -7,12 +7,15 @@ Invariants:
 - Enumerations are lower-case snake (REST `partial` and GraphQL `PARTIALLY_FULFILLED` both become
   `partially_fulfilled`), so a record mapped from either source compares equal.
 - `validation_issues` lists what a source left out that Shopify normally sends; the record is still usable.
-- `lacks_inventory_facts` (orders from webhooks) says the source cannot carry the line items' HS codes, origin and
-  cost: a webhook's lines replace the stored ones but keep those facts, and a GraphQL read of the same version
-  wins over the webhook.
-- `partial` (refunds, fulfillments) says the source could not carry one of the record's lists (Shopify's bulk file
-  has no room for fulfilment lines or refund order adjustments): such a record never replaces what is stored for
-  that version, and a complete record of the same version always wins over it (`app.commerce.batch`).
+- `rest_shaped` (orders, refunds, fulfilments and transactions from webhooks) says the source carries fewer facts
+  than an Admin GraphQL read of the same version: no HS code, origin or cost on lines, no fulfilment-line ids, no
+  display status, no refund total, no shop-currency amount on a foreign-currency transaction. Such a record loses
+  every tie against a GraphQL read of its version, and its children keep the facts a GraphQL read stored for them
+  (`app.commerce.service`). So a webhook and a sync of one version end in the sync's state, in either order.
+- `partial` (refunds, fulfillments, transactions) says the source could not carry one of the record's lists or links
+  (Shopify's bulk file has no room for fulfilment lines, refund order adjustments or a refund's transactions): such a
+  record never replaces what is stored for that version, and a complete record of the same version always wins
+  over it (`app.commerce.batch`).
 - `version_at` is the timestamp ordering decisions use (`updated_at`, else the creation time); when a source has
   neither, the caller supplies one (the webhook's `X-Shopify-Triggered-At`).
 """
@@ -141,6 +144,8 @@ class TransactionRecord:
     remote_reference: str | None = None
     resource: str = "order_transaction"  # or "tender_transaction"
     validation_issues: tuple[str, ...] = ()
+    rest_shaped: bool = field(default=False, repr=False, compare=False)  # see the module docstring
+    partial: bool = field(default=False, repr=False, compare=False)  # a refund of its order may own it: not sent
 
     @property
     def version_at(self) -> datetime | None:
@@ -186,6 +191,7 @@ class RefundRecord:
     transactions: tuple[TransactionRecord, ...] = ()
     validation_issues: tuple[str, ...] = ()
     partial: bool = field(default=False, repr=False, compare=False)  # its order adjustments were not sent
+    rest_shaped: bool = field(default=False, repr=False, compare=False)
 
     @property
     def version_at(self) -> datetime | None:
@@ -251,6 +257,7 @@ class FulfillmentRecord:
     lines: tuple[FulfillmentLineRecord, ...] = ()
     validation_issues: tuple[str, ...] = ()
     partial: bool = field(default=False, repr=False, compare=False)  # its lines were not sent
+    rest_shaped: bool = field(default=False, repr=False, compare=False)
 
     @property
     def version_at(self) -> datetime | None:
@@ -332,8 +339,7 @@ class OrderRecord:
     transactions: tuple[TransactionRecord, ...] = ()
     returns: tuple[ReturnRecord, ...] = ()
     validation_issues: tuple[str, ...] = ()
-    # the source cannot carry the lines' HS codes, origin and cost (REST webhooks): the stored ones are kept
-    lacks_inventory_facts: bool = field(default=False, repr=False, compare=False)
+    rest_shaped: bool = field(default=False, repr=False, compare=False)  # see the module docstring
 
     @property
     def version_at(self) -> datetime | None:

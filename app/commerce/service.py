@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.commerce import rows
 from app.commerce.batch import (
-    Delivery, Status, UpsertResult, apply_batch, decide, partial_digest, record_digest, record_stale,
+    Delivery, Keep, Status, UpsertResult, apply_batch, decide, partial_digest, record_digest, record_stale,
 )
 from app.commerce.models import (
     BalanceTransaction, Fulfillment, FulfillmentLine, FulfillmentOrder, InventoryLevel, LineItem, Order, Payout,
@@ -54,6 +54,10 @@ FULFILLMENT_CHILDREN = ((FulfillmentLine.__table__, "fulfillment_id"),)
 EMBEDDED = frozenset({"refunds", "fulfillments", "fulfillment_orders", "transactions", "returns"})
 INVENTORY_FACTS = ("hs_code", "country_hs_codes", "country_of_origin", "province_of_origin", "unit_cost_minor",
                    "unit_cost_currency")
+# What the children of a REST-shaped record keep from the stored ones (see `records.rest_shaped`).
+REST_KEEPS_ORDER = {LineItem.__table__: Keep(INVENTORY_FACTS)}
+REST_KEEPS_REFUND = {RefundLine.__table__: Keep(("restocked",))}
+REST_KEEPS_FULFILLMENT = {FulfillmentLine.__table__: Keep(("shopify_id",), match="line_item_gid")}
 NO_TRANSACTIONS = frozenset({"transactions"})
 
 
@@ -188,37 +192,39 @@ async def upsert_inventory_level(session: AsyncSession, shop_id: uuid.UUID, reco
                         record=record, values=values, source=source)
 
 
+def _ranked(digest: str, record: Any) -> str:
+    """A REST-shaped record's digest carries the partial mark: a GraphQL read of the same version knows more, so it
+    wins the tie, and the REST body is `unchanged` against it."""
+    return partial_digest(digest) if record.rest_shaped or getattr(record, "partial", False) else digest
+
+
 def order_delivery(shop_id: uuid.UUID, record: OrderRecord, source: str | None) -> Delivery:
-    digest = record_digest(record, EMBEDDED)
-    if record.lacks_inventory_facts:  # a GraphQL read of the same version knows more: it wins the tie
-        digest = partial_digest(digest)
-    delivery = Delivery("order", record.shopify_id, record.version_at, digest, rows.order_values(record), None,
-                        source, keep={LineItem.__table__: INVENTORY_FACTS} if record.lacks_inventory_facts else None)
+    delivery = Delivery("order", record.shopify_id, record.version_at, _ranked(record_digest(record, EMBEDDED), record),
+                        rows.order_values(record), None, source,
+                        keep=REST_KEEPS_ORDER if record.rest_shaped else None)
     lines, shipping, taxes = rows.order_children(record, shop_id, delivery.id)
     delivery.children = {LineItem.__table__: lines, ShippingLine.__table__: shipping, TaxLine.__table__: taxes}
     return delivery
 
 
 def refund_delivery(shop_id: uuid.UUID, record: RefundRecord, source: str | None) -> Delivery:
-    digest = record_digest(record, NO_TRANSACTIONS)
     delivery = Delivery("refund", record.shopify_id, record.version_at,
-                        partial_digest(digest) if record.partial else digest, rows.refund_values(record), None,
-                        source, partial=record.partial)
+                        _ranked(record_digest(record, NO_TRANSACTIONS), record), rows.refund_values(record), None,
+                        source, partial=record.partial, keep=REST_KEEPS_REFUND if record.rest_shaped else None)
     lines, adjustments = rows.refund_children(record, shop_id, delivery.id)
     delivery.children = {RefundLine.__table__: lines, RefundAdjustment.__table__: adjustments}
     return delivery
 
 
 def transaction_delivery(record: TransactionRecord, observed_at: datetime | None, source: str | None) -> Delivery:
-    return Delivery(record.resource, record.shopify_id, observed_at or record.version_at, content_hash(record),
-                    rows.transaction_values(record), None, source)
+    return Delivery(record.resource, record.shopify_id, observed_at or record.version_at,
+                    _ranked(content_hash(record), record), rows.transaction_values(record), None, source)
 
 
 def fulfillment_delivery(shop_id: uuid.UUID, record: FulfillmentRecord, source: str | None) -> Delivery:
-    digest = content_hash(record)
-    delivery = Delivery("fulfillment", record.shopify_id, record.version_at,
-                        partial_digest(digest) if record.partial else digest, rows.fulfillment_values(record), None,
-                        source, partial=record.partial)
+    delivery = Delivery("fulfillment", record.shopify_id, record.version_at, _ranked(content_hash(record), record),
+                        rows.fulfillment_values(record), None, source, partial=record.partial,
+                        keep=REST_KEEPS_FULFILLMENT if record.rest_shaped else None)
     delivery.children = {FulfillmentLine.__table__: rows.fulfillment_lines(record, shop_id, delivery.id)}
     return delivery
 

@@ -7,6 +7,7 @@ into `{nodes: [...]}` by `app.shopify.mapping.bulk`). `*Set` money bags map to `
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -204,7 +205,7 @@ def fulfillment_from_graphql(node: dict[str, Any], *, order_id: str | None = Non
         tracking_company=next((t.get("company") for t in tracking if t.get("company")), None),
         tracking_numbers=tuple(str(t["number"]) for t in tracking if t.get("number")),
         tracking_urls=tuple(str(t["url"]) for t in tracking if t.get("url")), location_id=ref(node.get("location")),
-        service=(node.get("service") or {}).get("serviceName"), created_at=parse_dt(node.get("createdAt")),
+        service=(node.get("service") or {}).get("handle"), created_at=parse_dt(node.get("createdAt")),
         updated_at=parse_dt(node.get("updatedAt")),
         lines=tuple(FulfillmentLineRecord(shopify_id=item.get("id"), line_item_id=ref(item.get("lineItem")),
                                           quantity=int(item.get("quantity") or 0))
@@ -273,6 +274,11 @@ def order_from_graphql(node: dict[str, Any]) -> OrderRecord:
         issues.require(node, key, "order")
     attributes = _attributes(node.get("customAttributes"))
     tags = node.get("tags") or []
+    refund_nodes = nodes(node.get("refunds"))
+    refunds, transactions = _linked_transactions(
+        tuple(refund_from_graphql(item, order_id=oid) for item in refund_nodes),
+        tuple(transaction_from_graphql(item, order_id=oid) for item in nodes(node.get("transactions"))),
+        links_sent=all("transactions" in item for item in refund_nodes))
     return OrderRecord(
         shopify_id=oid, legacy_id=str(node.get("legacyResourceId") or legacy_id(oid)), name=node.get("name"),
         number=node.get("number"), created_at=parse_dt(node.get("createdAt")),
@@ -300,12 +306,34 @@ def order_from_graphql(node: dict[str, Any]) -> OrderRecord:
         tax_lines=tax_lines(node.get("taxLines"), issues, "order"),
         line_items=tuple(line_item_from_graphql(item, issues) for item in nodes(node.get("lineItems"))),
         shipping_lines=tuple(shipping_line_from_graphql(item, issues) for item in nodes(node.get("shippingLines"))),
-        refunds=tuple(refund_from_graphql(item, order_id=oid) for item in nodes(node.get("refunds"))),
+        refunds=refunds,
         fulfillments=tuple(fulfillment_from_graphql(item, order_id=oid) for item in nodes(node.get("fulfillments"))),
         fulfillment_orders=tuple(fulfillment_order_from_graphql(item, order_id=oid)
                                  for item in nodes(node.get("fulfillmentOrders"))),
-        transactions=tuple(transaction_from_graphql(item, order_id=oid) for item in nodes(node.get("transactions"))),
+        transactions=transactions,
         returns=tuple(return_from_graphql(item, order_id=oid) for item in nodes(node.get("returns"))),
         validation_issues=issues.tuple(),
     )
 
+
+
+def _linked_transactions(refunds: tuple[RefundRecord, ...], transactions: tuple[TransactionRecord, ...],
+                         links_sent: bool) -> tuple[tuple[RefundRecord, ...], tuple[TransactionRecord, ...]]:
+    """The order's transactions carry their facts; a refund's transactions are read as ids only (the documents
+    select `transactions { id }` under refunds). So each order transaction a refund names gets that refund's id,
+    and the refund lists the full transaction: both deliveries of it are then one record. A refund transaction
+    the order list does not hold keeps what was read of it, unless that is only its id (nothing to store).
+    Where the refunds came without their transactions (the bulk file), the order's refund transactions are
+    partial: a read that knows their refund wins over them."""
+    if not links_sent:
+        return refunds, tuple(replace(tx, partial=True) if tx.kind == "refund" else tx for tx in transactions)
+    refund_of = {tx.shopify_id: refund.shopify_id for refund in refunds for tx in refund.transactions}
+    if not refund_of:
+        return refunds, transactions
+    linked = tuple(replace(tx, refund_id=refund_of[tx.shopify_id]) if tx.shopify_id in refund_of else tx
+                   for tx in transactions)
+    by_id = {tx.shopify_id: tx for tx in linked}
+    refunds = tuple(replace(refund, transactions=tuple(
+        by_id.get(tx.shopify_id, tx) for tx in refund.transactions
+        if tx.shopify_id in by_id or tx.kind is not None or tx.amount is not None)) for refund in refunds)
+    return refunds, linked

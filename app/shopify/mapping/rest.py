@@ -140,7 +140,7 @@ def transaction_from_webhook(body: dict[str, Any], *, fallback_currency: str | N
         parent_id=gid("OrderTransaction", body.get("parent_id")), refund_id=refund_id,
         created_at=parse_dt(body.get("created_at")), processed_at=parse_dt(body.get("processed_at")),
         test=bool(body.get("test")), error_code=body.get("error_code"), authorization=body.get("authorization"),
-        validation_issues=issues.tuple(),
+        validation_issues=issues.tuple(), rest_shaped=True,
     )
 
 
@@ -183,7 +183,7 @@ def fulfillment_from_webhook(body: dict[str, Any]) -> FulfillmentRecord:
         tracking_urls=tuple(str(u) for u in urls), location_id=gid("Location", body.get("location_id")),
         service=service.get("service_name") if isinstance(service, dict) else service,
         created_at=parse_dt(body.get("created_at")), updated_at=parse_dt(body.get("updated_at")),
-        lines=lines, validation_issues=issues.tuple(),
+        lines=lines, validation_issues=issues.tuple(), rest_shaped=True,
     )
 
 
@@ -245,5 +245,5 @@ def order_from_webhook(body: dict[str, Any]) -> OrderRecord:
         refunds=tuple(refund_from_webhook(item, order_id=shopify_id) for item in body.get("refunds") or ()),
         fulfillments=tuple(replace(fulfillment_from_webhook(item), order_id=shopify_id)
                            for item in body.get("fulfillments") or ()),
-        validation_issues=issues.tuple(), lacks_inventory_facts=True,
+        validation_issues=issues.tuple(), rest_shaped=True,
     )

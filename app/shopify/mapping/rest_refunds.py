@@ -84,6 +84,7 @@ def refund_from_webhook(body: dict[str, Any], *, order_id: str | None = None) ->
         processed_at=parse_dt(body.get("processed_at")), note=body.get("note"), restock=body.get("restock"),
         return_id=rest_gid(return_ref, "Return") if isinstance(return_ref, dict) else None,
         lines=lines, adjustments=tuple(adjustments), transactions=transactions, validation_issues=issues.tuple(),
+        rest_shaped=True,
     )
 
 

@@ -84,7 +84,8 @@ def fulfillment(item: dict, order: dict | None = None) -> dict:
     tracking = item["trackingInfo"]
     return {"id": _id(item["id"]), "admin_graphql_api_id": item["id"], "order_id": _id(order["id"]),
             "name": item["name"], "status": item["status"].lower(), "created_at": item["createdAt"],
-            "updated_at": item["updatedAt"], "service": "manual", "shipment_status": None,
+            "updated_at": item["updatedAt"], "service": (item.get("service") or {}).get("handle"),
+            "shipment_status": None,
             "location_id": _id(item["location"]["id"]), "origin_address": None, "email": order["email"],
             "destination": _address(order["shippingAddress"]),
             "tracking_company": tracking[0]["company"] if tracking else None,
@@ -110,7 +111,8 @@ def refund(item: dict, order: dict | None = None) -> dict:
                 "total_tax": _money(rl["totalTaxSet"]), "subtotal_set": _set(rl["subtotalSet"]),
                 "total_tax_set": _set(rl["totalTaxSet"]), "line_item": line_item(rl["lineItem"])}
                 for rl in item["refundLineItems"]],
-            "refund_shipping_lines": [{"id": _id(s["shippingLine"]["id"]), "shipping_line_id": _id(s["shippingLine"]["id"]),
+            "refund_shipping_lines": [{"id": _id(s["id"]), "shipping_line_id": _id(s["shippingLine"]["id"]),
+                                       "shipping_line": _shipping_line(s["shippingLine"]),
                                        "subtotal_amount_set": _set(s["subtotalAmountSet"]),
                                        "tax_amount_set": _set(s["taxAmountSet"])} for s in item["refundShippingLines"]],
             "order_adjustments": [], "transactions": [transaction(t, order) for t in item["transactions"]]}
