@@ -13,7 +13,7 @@ import uuid
 from sqlalchemy import select
 
 import app.shopify.tasks  # noqa: F401  (registers the jobs)
-from app.commerce.models import Fulfillment, FulfillmentLine, Refund, StaleDelivery, Transaction
+from app.commerce.models import Fulfillment, FulfillmentLine, Order, Refund, StaleDelivery, Transaction
 from app.security import SecretBox
 from app.shopify.sandbox import generate_store
 from app.shopify.sandbox.rest import body_for
@@ -75,6 +75,10 @@ async def test_webhooks_then_a_sync_leave_what_a_sync_alone_leaves(db, settings)
     assert await count(db, FulfillmentLine, hooked, shopify_id=None) == 0
     assert await count(db, Fulfillment, hooked, display_status=None) == 0
     assert await count(db, Refund, hooked, total_refunded_minor=None) == 0
+    async with db.sessionmaker() as session:  # protected customer data: both shapes carry it (an invoice needs it)
+        names = (await session.execute(select(Order.email, Order.shipping_address).where(
+            Order.shop_id == synced))).all()
+    assert all(email and address.get("last_name") for email, address in names if address)
 
 
 async def test_webhooks_after_a_sync_of_the_same_versions_change_nothing(db, settings) -> None:
