@@ -30,6 +30,7 @@ MAX_CONCURRENT = 5
 PARALLEL_FROM = 2000                      # orders; below this a single thread is faster than forking workers
 WORKERS = min(os.cpu_count() or 1, 4)
 MAX_CONNECTIONS = 5
+ROOTS = ("orders", "fulfillmentOrders")
 
 
 class BulkOperation:
@@ -41,6 +42,7 @@ class BulkOperation:
         self.object_count = self.root_object_count = self.file_size = 0
         self.url = self.partial_url = None
         self.cancel_requested = False
+        self.root, self.root_args = "orders", {}  # the root connection and its arguments (see `roots_of`)
 
     def cancel(self) -> None:
         if self.status in ("CREATED", "RUNNING"):
@@ -78,6 +80,7 @@ class BulkRunner:
             return None, [{"field": ["query"], "code": "INVALID", "message": str(exc)}]
         with store.lock:
             op = BulkOperation(1_000_000 + len(store.bulk_operations) + 1, ctx.grant.name, query)
+            op.root, op.root_args = root_field.name.value, root_arguments(root_field)
             store.bulk_operations[op.id] = op
         if denied:
             self._finish(op, "FAILED", "ACCESS_DENIED")
@@ -100,14 +103,15 @@ class BulkRunner:
             raise ValueError("The bulk query must be a single query operation")
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         roots = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
-        if len(roots) != 1 or roots[0].name.value != "orders":
-            raise ValueError("The sandbox runs bulk queries over the `orders` connection only (one root field)")
+        if len(roots) != 1 or roots[0].name.value not in ROOTS:
+            raise ValueError("The sandbox runs bulk queries over the `orders` or `fulfillmentOrders` connection only "
+                             "(one root field)")
         plans = compile_selection(schema, schema.query_type, operation.selection_set, fragments)[0]
         if _count_connections(plans) > MAX_CONNECTIONS:
             raise ValueError(f"Bulk queries cannot contain more than {MAX_CONNECTIONS} connections")
-        if _depth(plans) > 3:
+        if _depth(plans) > 2:  # Shopify: products > variants > inventoryLevels is three levels, refused
             raise ValueError("Bulk queries cannot contain connections nested more than 2 levels deep")
-        probe = self.store.order(0) if self.store.order_count else None
+        probe = next(iter(roots_of(self.store.order(0), roots[0], {})), None) if self.store.order_count else None
         if probe is not None:
             project(probe, plans.children, lambda item, p, owner: project(item, p, lambda *a: None, owner), None)
         denied = denied_fields(schema, scope_index(), schema.query_type, operation.selection_set, fragments, grant)
@@ -144,12 +148,13 @@ class BulkRunner:
         for index in range(self.store.order_count):
             if op.cancel_requested:
                 return
-            lines = _lines_for(self.store.order(index, cache=False), projector)
+            roots = roots_of(self.store.order(index, cache=False), op.root, op.root_args)
+            lines = [line for root in roots for line in _lines_for(root, projector)]
             if fail_after is not None and op.object_count + len(lines) > fail_after:
                 raise _InjectedFailure()
             out.write(render(lines))
             op.object_count += len(lines)
-            op.root_object_count += 1
+            op.root_object_count += len(roots)
 
     def _finish(self, op: BulkOperation, status: str, error_code: str | None) -> None:
         op.status, op.error_code = status, error_code
@@ -167,6 +172,17 @@ class _InjectedFailure(Exception):
 
 def render(lines: list[dict]) -> str:
     return "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines)
+
+
+def roots_of(order: dict, root: FieldNode | str, args: dict) -> list[dict]:
+    """The root objects one order gives: itself, or its fulfilment orders (closed ones only with includeClosed)."""
+    if (root if isinstance(root, str) else root.name.value) == "orders":
+        return [order]
+    return [fo for fo in order["fulfillmentOrders"] if args.get("includeClosed") or fo["status"] != "CLOSED"]
+
+
+def root_arguments(root: FieldNode) -> dict:
+    return {arg.name.value: getattr(arg.value, "value", None) for arg in root.arguments or ()}
 
 
 def _lines_for(order: dict, projector) -> list[dict]:

@@ -12,18 +12,25 @@ import multiprocessing
 import threading
 
 CHUNK = 500
-_JOB: tuple | None = None            # (store, projector) for the forked workers
+_JOB: tuple | None = None            # (store, projector, root, root arguments) for the forked workers
 
 
 def _render_chunk(bounds: tuple[int, int]) -> tuple[str, int, int]:
-    from app.shopify.sandbox.bulk import _lines_for, render
-    store, projector = _JOB
-    text, objects = [], 0
-    for index in range(*bounds):
-        lines = _lines_for(store.order(index, cache=False), projector)
-        text.append(render(lines))
-        objects += len(lines)
-    return "".join(text), objects, bounds[1] - bounds[0]
+    store, projector, root, args = _JOB
+    return _render(store, projector, root, args, range(*bounds))
+
+
+def _render(store, projector, root: str, args: dict, indices) -> tuple[str, int, int]:
+    """The JSONL text of the orders at `indices` (their roots and children), its object count and root count."""
+    from app.shopify.sandbox.bulk import _lines_for, render, roots_of
+    text, objects, roots = [], 0, 0
+    for index in indices:
+        for item in roots_of(store.order(index, cache=False), root, args):
+            lines = _lines_for(item, projector)
+            text.append(render(lines))
+            objects += len(lines)
+            roots += 1
+    return "".join(text), objects, roots
 
 
 def _child_init() -> None:
@@ -35,21 +42,19 @@ def _child_init() -> None:
 
 def write_parallel(store, projector, out, op, workers: int) -> None:
     global _JOB
-    from app.shopify.sandbox.bulk import _lines_for, render
     try:
         context = multiprocessing.get_context("fork")
     except ValueError:
         context = None
     if context is None:
-        for index in range(store.order_count):
-            lines = _lines_for(store.order(index, cache=False), projector)
-            out.write(render(lines))
-            op.object_count += len(lines)
-            op.root_object_count += 1
+        text, objects, roots = _render(store, projector, op.root, op.root_args, range(store.order_count))
+        out.write(text)
+        op.object_count += objects
+        op.root_object_count += roots
         return
     chunks = [(start, min(start + CHUNK, store.order_count)) for start in range(0, store.order_count, CHUNK)]
     with store.lock:                 # a consistent snapshot: no mutation runs while the workers fork
-        _JOB = (store, projector)
+        _JOB = (store, projector, op.root, op.root_args)
         pool = context.Pool(workers, initializer=_child_init)
         _JOB = None
     try:

@@ -70,6 +70,26 @@ async def test_bulk_rejects_invalid_queries_and_fails_midway_on_request(sandbox)
     assert 0 < len(partial.splitlines()) <= 50
 
 
+async def test_bulk_refuses_three_levels_of_connections_like_shopify(sandbox) -> None:
+    three = ("{ orders { edges { node { id fulfillmentOrders { edges { node { __typename id "
+             "lineItems { edges { node { __typename id } } } } } } } } } }")
+    error = (await sandbox.gql(RUN, {"q": three}))["data"]["bulkOperationRunQuery"]["userErrors"][0]
+    assert error["code"] == "INVALID" and "2 levels" in error["message"]
+
+
+async def test_bulk_over_the_fulfillment_orders_root_honours_include_closed(sandbox) -> None:
+    query = ("{ fulfillmentOrders(includeClosed: %s) { edges { node { __typename id orderId status "
+             "lineItems { edges { node { __typename id } } } } } } }")
+    every = [fo for i in range(60) for fo in sandbox.store.order(i)["fulfillmentOrders"]]
+    for include_closed, expected in (("true", every), ("false", [fo for fo in every if fo["status"] != "CLOSED"])):
+        node = await _run_bulk(sandbox, query % include_closed)
+        text = (await sandbox.client.get(node["url"].replace("http://sandbox.test", ""))).text
+        roots = [line for line in map(json.loads, text.splitlines()) if "__parentId" not in line]
+        assert [root["id"] for root in roots] == [fo["id"] for fo in expected]
+        assert node["rootObjectCount"] == str(len(expected))
+    assert any(fo["status"] == "CLOSED" for fo in every) and any(fo["status"] != "CLOSED" for fo in every)
+
+
 class Receiver:
     """A webhook endpoint that fails the first `failures` deliveries, then records everything."""
 
