@@ -136,7 +136,10 @@ async def _backfill(settings: Settings, domain: str, wait: bool) -> dict[str, An
                         run_row = (await session.execute(select(ShopifyBulkRun).where(
                             ShopifyBulkRun.shop_id == shop.id).order_by(ShopifyBulkRun.created_at.desc())
                             .limit(1))).scalar_one()
-                    bar.update(task, completed=run_row.roots_committed, total=run_row.root_object_count)
+                    orders_phase = run_row.phase == "orders"  # later phases: fulfilments, refunds, return lines
+                    bar.update(task, description=f"backfill {domain}: {run_row.phase.replace('_', ' ')}",
+                               completed=run_row.roots_committed if orders_phase else None,
+                               total=run_row.root_object_count if orders_phase else None)
                     if run_row.status in ("done", "failed"):
                         return _run_summary(domain, job_id, run_row)
                     _, dead = await _pending(database, "shopify.backfill_shop", f"backfill:{shop.id}")

@@ -12,7 +12,7 @@ Invariants:
   display status, no refund total, no shop-currency amount on a foreign-currency transaction. Such a record loses
   every tie against a GraphQL read of its version, and its children keep the facts a GraphQL read stored for them
   (`app.commerce.service`). So a webhook and a sync of one version end in the sync's state, in either order.
-- `partial` (refunds, fulfillments, transactions) says the source could not carry one of the record's lists or links
+- `partial` (refunds, fulfillments, transactions, returns) says the source could not carry one of the record's lists or links
   (Shopify's bulk file has no room for fulfilment lines, refund order adjustments or a refund's transactions): such a
   record never replaces what is stored for that version, and a complete record of the same version always wins
   over it (`app.commerce.batch`).
@@ -226,6 +226,7 @@ class ReturnRecord:
     request_approved_at: datetime | None = None
     lines: tuple[ReturnLineRecord, ...] = ()
     validation_issues: tuple[str, ...] = ()
+    partial: bool = field(default=False, repr=False, compare=False)  # its lines were not sent
 
     @property
     def version_at(self) -> datetime | None:

@@ -70,7 +70,7 @@ async def _apply(session: AsyncSession, model: Any, *, shop_id: uuid.UUID, kind:
                  version_at: datetime | None, record: Any, values: dict[str, Any],
                  source: str | None = None) -> UpsertResult:
     """One delivery without children through the batch path (a batch of one)."""
-    delivery = Delivery(kind, shopify_id, version_at, content_hash(record), values, None, source)
+    delivery = Delivery(kind, shopify_id, version_at, _ranked(content_hash(record), record), values, None, source)
     return (await apply_batch(session, model, shop_id, [delivery]))[0]
 
 
@@ -193,9 +193,10 @@ async def upsert_inventory_level(session: AsyncSession, shop_id: uuid.UUID, reco
 
 
 def _ranked(digest: str, record: Any) -> str:
-    """A REST-shaped record's digest carries the partial mark: a GraphQL read of the same version knows more, so it
-    wins the tie, and the REST body is `unchanged` against it."""
-    return partial_digest(digest) if record.rest_shaped or getattr(record, "partial", False) else digest
+    """A REST-shaped or partial record's digest carries the partial mark: a complete GraphQL read of the same
+    version knows more, so it wins the tie, and the lesser record is `unchanged` against it."""
+    marked = getattr(record, "rest_shaped", False) or getattr(record, "partial", False)
+    return partial_digest(digest) if marked else digest
 
 
 def order_delivery(shop_id: uuid.UUID, record: OrderRecord, source: str | None) -> Delivery:
@@ -253,10 +254,13 @@ class OrderIngest:
     def __len__(self) -> int:
         return len(self.results)
 
-    def add(self, record: OrderRecord) -> None:
+    def add(self, record: OrderRecord, *, order_row: bool = True) -> None:
+        """Add the order and what is embedded in it; without `order_row`, only what is embedded (a bulk file that
+        carries an order's fulfilments, refunds or returns but not the order itself)."""
         shop_id, source, index = self.shop_id, self.source, len(self.results)
         self.results.append([])
-        self._add(Order, index, order_delivery(shop_id, record, source))
+        if order_row:
+            self._add(Order, index, order_delivery(shop_id, record, source))
         for refund in record.refunds:
             self._add(Refund, index, refund_delivery(shop_id, refund, source))
             for tx in refund.transactions:
@@ -270,6 +274,12 @@ class OrderIngest:
         for item in record.returns:
             self.results[index].append(None)
             self.returns.append((index, len(self.results[index]) - 1, item, self.observed_at or record.version_at))
+
+    def add_fulfillment_order(self, record: FulfillmentOrderRecord) -> None:
+        """A fulfilment order read on its own (the backfill reads them from their own bulk file)."""
+        index = len(self.results)
+        self.results.append([])
+        self._add(FulfillmentOrder, index, fulfillment_order_delivery(record, self.source))
 
     def _add(self, model: Any, index: int, delivery: Delivery) -> None:
         deliveries, slots = self.tables[model]

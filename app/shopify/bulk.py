@@ -1,9 +1,11 @@
 """Bulk backfill: run Shopify's bulk query, then stream its JSONL into the commerce records, resumably.
 
-Flow: `start_operation` (bulkOperationRunQuery with bulk_orders.graphql) → completion learned from the
-`bulk_operations/finish` webhook or by polling `bulk_operation` → slices of the file: `read_slice` streams,
-joins and maps the next orders with no transaction open (a job's fetch phase), `store_read` stores them with the
-resume point (its transaction).
+Flow, per phase (`PHASES`: the orders file, then the fulfilments, fulfilment orders and refunds files, then the
+return lines order by order in `app.shopify.backfill_returns`): `start_operation` (bulkOperationRunQuery with the
+phase's document) → completion learned from the `bulk_operations/finish` webhook or by polling `bulk_operation` →
+slices of the file: `read_slice` streams, joins and maps the next roots with no transaction open (a job's fetch
+phase), `store_read` stores them with the resume point (its transaction). The orders file's fulfilments and refunds
+are partial records; the later files' records are complete and equal to a sync's, so they replace them.
 
 Streaming invariants:
 - The file is read as bytes in chunks and split on newlines; only one order (with its children, which Shopify writes
@@ -33,12 +35,19 @@ from app.db import utcnow
 from app.errors import Conflict
 from app.shopify.client import AdminClient, ShopifyError, ShopifyUnavailable, load_document
 from app.shopify.models import ShopifyBulkRun
-from app.shopify.sync import StoreCounts, add_node, write_orders
+from app.shopify.sync import StoreCounts, add_node, sync_state, write_orders
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 TERMINAL_FAILURES = ("FAILED", "CANCELED", "EXPIRED")
+# One bulk file per phase, in this order: Shopify allows 5 connections per bulk query, nested at most 2 deep, and the
+# orders file has no room for fulfilment lines, fulfilment orders, refund adjustments and transactions, or returns.
+# Return lines would be nested 3 deep in any bulk file: the last phase reads them order by order
+# (`app.shopify.backfill_returns`), for the orders that have returns.
+PHASES = ("orders", "fulfillments", "fulfillment_orders", "refunds", "return_lines")
+DOCUMENTS = {"orders": "bulk_orders", "fulfillments": "bulk_order_fulfillments",
+             "fulfillment_orders": "bulk_order_fulfillment_orders", "refunds": "bulk_order_refunds"}
 
 
 class BulkInProgress(ShopifyUnavailable):
@@ -53,8 +62,8 @@ class BulkFailed(ShopifyError):
     code = "SHOPIFY_BULK_FAILED"
 
 
-async def start_operation(client: AdminClient) -> dict[str, Any]:
-    data = await client.execute("bulk_operation_run_query", {"query": load_document("bulk_orders").text})
+async def start_operation(client: AdminClient, phase: str = "orders") -> dict[str, Any]:
+    data = await client.execute("bulk_operation_run_query", {"query": load_document(DOCUMENTS[phase]).text})
     payload = data["bulkOperationRunQuery"]
     errors = payload.get("userErrors") or []
     if errors:
@@ -113,9 +122,10 @@ class SliceLimits:
 
 @dataclass
 class IngestOutcome:
-    finished: bool
+    finished: bool  # the phase's file is stored to its end (the run is done, or `next_phase` starts)
     counts: StoreCounts
     orders: int
+    next_phase: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,13 +155,17 @@ class _Batch:
     """The orders of one batch, mapped as each one completes (its JSON is dropped at once: the batch holds rows,
     which keeps both memory and the garbage collector's work small)."""
 
-    def __init__(self, shop_id: uuid.UUID) -> None:
+    def __init__(self, shop_id: uuid.UUID, phase: str = "orders") -> None:
         self.ingest = OrderIngest(shop_id, source="shopify_bulk")
         self.counts = StoreCounts()
         self.roots = 0
+        self.phase = phase
 
     def add(self, node: dict[str, Any]) -> None:
-        add_node(self.ingest, node, self.counts)
+        if self.phase == "orders":
+            add_node(self.ingest, node, self.counts)
+        else:
+            add_details(self.ingest, node, self.phase, self.counts)
         self.roots += 1
 
 
@@ -208,18 +222,18 @@ async def read_slice(http: httpx.AsyncClient, run: ShopifyBulkRun, limits: Slice
             return read
         response.raise_for_status()
         skip = cursor.offset if (cursor.offset and response.status_code != 206) else 0
-        if await _read_lines(_byte_lines(response, skip), run.shop_id, cursor, read, limits):
+        if await _read_lines(_byte_lines(response, skip), run.shop_id, run.phase, cursor, read, limits):
             return read
     read.at_end = True
     return read
 
 
-async def _read_lines(lines: Any, shop_id: uuid.UUID, cursor: _Cursor, read: ReadSlice,
+async def _read_lines(lines: Any, shop_id: uuid.UUID, phase: str, cursor: _Cursor, read: ReadSlice,
                       limits: SliceLimits) -> bool:
     """Feed the lines into batches of `read`; True when the limits stopped it before the end of the file."""
     from app.shopify.mapping.jsonl import BulkAssembler, parse_line
 
-    assembler, batch, orders, started = BulkAssembler(), _Batch(shop_id), 0, time.monotonic()
+    assembler, batch, orders, started = BulkAssembler(), _Batch(shop_id, phase), 0, time.monotonic()
     async for line in lines:
         start = cursor.offset
         cursor.offset += len(line) + 1
@@ -238,7 +252,7 @@ async def _read_lines(lines: Any, shop_id: uuid.UUID, cursor: _Cursor, read: Rea
         cursor.root_offset, cursor.root_lines = start, cursor.lines - 1
         if batch.roots >= BATCH_SIZE:
             read.batches.append((batch, cursor.mark()))
-            batch = _Batch(shop_id)
+            batch = _Batch(shop_id, phase)
         if orders >= limits.max_orders or time.monotonic() - started >= limits.max_seconds:
             read.batches.append((batch, cursor.mark()))
             return True
@@ -257,14 +271,18 @@ async def store_read(session: AsyncSession, run: ShopifyBulkRun, read: ReadSlice
     for batch, mark in read.batches:
         await _store(session, run, batch, counts, mark)
     if read.at_end:
-        return await _finish(session, run, counts, read.orders)
+        return await finish_phase(session, run, counts, read.orders)
     return IngestOutcome(False, counts, read.orders)
 
 
 async def _store(session: AsyncSession, run: ShopifyBulkRun, batch: _Batch, counts: StoreCounts,
                  mark: _Mark) -> None:
     """Upsert the batch and move the resume point to the start of the order not yet complete."""
-    if batch.roots:
+    if batch.roots and batch.phase != "orders":  # fulfilments, refunds or returns: the orders are counted already
+        await batch.ingest.write(session)
+        counts.failed += batch.counts.failed
+        run.last_root_id = mark.root_id
+    elif batch.roots:
         stored = batch.counts
         await write_orders(session, batch.ingest, stored)
         counts.add(stored)
@@ -278,11 +296,63 @@ async def _store(session: AsyncSession, run: ShopifyBulkRun, batch: _Batch, coun
     await session.flush()
 
 
-async def _finish(session: AsyncSession, run: ShopifyBulkRun, counts: StoreCounts, orders: int) -> IngestOutcome:
+async def finish_phase(session: AsyncSession, run: ShopifyBulkRun, counts: StoreCounts,
+                       orders: int) -> IngestOutcome:
+    """The end of a phase's file: start the next phase, or end the run. A run that read every file leaves the
+    sync watermark at its start (when no sync set one), so the first sync reads only what changed since."""
+    following = PHASES[PHASES.index(run.phase) + 1:]
+    if following:
+        _start_phase(run, following[0])
+        await session.flush()
+        return IngestOutcome(True, counts, orders, next_phase=following[0])
+    state = await sync_state(session, run.shop_id)
+    if state.orders_watermark is None:
+        state.orders_watermark = run.created_at
     run.status = "done"
     run.finished_at = utcnow()
     run.message = (f"{run.roots_committed} orders stored ({run.orders_applied} applied, {run.orders_unchanged} "
-                   f"unchanged, {run.orders_stale} stale)")
+                   f"unchanged, {run.orders_stale} stale), with their fulfilments, refunds and returns")
     await session.flush()
     log.info("shopify bulk run %s done: %s", run.id, run.message)
     return IngestOutcome(True, counts, orders)
+
+
+def _start_phase(run: ShopifyBulkRun, phase: str) -> None:
+    """Point the run at the next phase: a new operation to start and a new file to read from its beginning, or
+    (return lines) orders to read one by one from the first."""
+    status = "starting" if phase in DOCUMENTS else "ingesting"
+    run.phase, run.status, run.operation_id, run.shopify_status, run.error_code = phase, status, None, None, None
+    run.url = run.object_count = run.root_object_count = run.completed_at = run.last_root_id = None
+    run.bytes_committed = run.lines_committed = 0
+
+
+def add_details(ingest: OrderIngest, node: dict[str, Any], phase: str, counts: StoreCounts) -> None:
+    """Map a node of a details file (fulfilments, refunds or returns of one order) into `ingest`, without the
+    order row. A bulk file leaves out a connection that has no children: those are said to be empty, so the
+    records are complete and equal to what a sync reads."""
+    from app.shopify.mapping import MappingError, order_from_graphql
+    from app.shopify.mapping.graphql import fulfillment_order_from_graphql, nodes
+
+    for owner, key in _connections(node, phase, nodes):
+        owner.setdefault(key, {"nodes": []})
+    try:
+        if phase == "fulfillment_orders":  # the file's roots are the fulfilment orders themselves
+            ingest.add_fulfillment_order(fulfillment_order_from_graphql(node))
+        else:
+            ingest.add(order_from_graphql(node), order_row=False)
+    except MappingError as exc:
+        counts.failed.append(f"{node.get('id')}: {exc}")
+        log.warning("shopify %s: %s could not be mapped: %s", node.get("id"), phase, exc)
+
+
+def _connections(node: dict[str, Any], phase: str, nodes: Any) -> list[tuple[dict[str, Any], str]]:
+    """(object, connection) pairs the phase's document selects."""
+    if phase == "fulfillments":  # the returns come without their lines (a third level): they stay partial
+        return [(node, "returns")] + [(item, "fulfillmentLineItems") for item in node.get("fulfillments") or ()]
+    if phase == "fulfillment_orders":
+        return [(node, "lineItems")]
+    if phase == "refunds":
+        return [(item, key) for item in node.get("refunds") or ()
+                for key in ("refundLineItems", "refundShippingLines", "orderAdjustments", "transactions")]
+    node.setdefault("returns", {"nodes": []})  # order_returns.graphql: a page read, every connection is there
+    return [(item, "returnLineItems") for item in nodes(node["returns"])]

@@ -5,6 +5,9 @@ Invariants:
   covers (a crash never skips orders; the overlap window re-reads a little, upserts make that harmless).
 - `ShopifyBulkRun.bytes_committed` / `lines_committed` is the resume point of a backfill: where the first order not
   yet committed starts in the JSONL file (always a root line); `last_root_id` is the last order committed.
+- A backfill reads one bulk file per `phase` (`app.shopify.bulk.PHASES`): the orders, then what Shopify's bulk limit
+  of 5 connections left out of that file. Each phase starts its own operation; the resume point belongs to the
+  phase. `roots_committed` and the `orders_*` counters count the orders phase.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class ShopifyBulkRun(UUIDPrimaryKey, Timestamps, Base):
     shop_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     operation_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="starting")
+    phase: Mapped[str] = mapped_column(String(16), default="orders", server_default="orders")
     shopify_status: Mapped[str | None] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(40))
     message: Mapped[str | None] = mapped_column(Text)

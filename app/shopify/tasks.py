@@ -7,7 +7,8 @@ lock webhook intake needs, and measured with the lock held through the Shopify c
 during a sync.
 - `shopify.sync_shop` {shop_id, since?, started?, window_start?, cursor?}: one slice of the incremental sync;
   the first slice also checks webhook subscriptions and re-creates missing ones.
-- `shopify.backfill_shop` {shop_id, run_id}: starts the bulk operation (once), or polls it for a few seconds.
+- `shopify.backfill_shop` {shop_id, run_id}: starts the bulk operation of the run's phase (once), or polls it for a
+  few seconds. A run reads one file per phase (`app.shopify.bulk.PHASES`): orders, fulfilments, refunds, returns.
 - `shopify.bulk_finished` {shop_domain|shop_id, admin_graphql_api_id, status, error_code?}: the
   bulk_operations/finish webhook; marks the run complete and ingests.
 - `shopify.bulk_ingest` {run_id}: the next slice of a run's JSONL.
@@ -30,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import utcnow
 from app.errors import InvalidInput, NotFound
 from app.jobs import FetchContext, JobContext, enqueue, job
-from app.shopify import bulk, sync
+from app.shopify import backfill_returns, bulk, sync
 from app.shopify.client import AdminClient, ShopifyReauthRequired
 from app.shopify.models import ShopifyBulkRun, ShopifySyncState
 from app.shops.models import Shop
@@ -185,7 +186,7 @@ async def fetch_backfill(ctx: FetchContext, payload: dict[str, Any]) -> BulkFetc
     try:
         async with _client(ctx, shop) as client:
             if run.operation_id is None:
-                return BulkFetch(started=await bulk.start_operation(client))
+                return BulkFetch(started=await bulk.start_operation(client, run.phase))
             return BulkFetch(polled=await _poll_until_done(client, run.operation_id))
     except ShopifyReauthRequired as exc:
         return BulkFetch(reauth=exc)
@@ -233,12 +234,15 @@ async def _run(session: AsyncSession, run_id: str) -> ShopifyBulkRun:
     return run
 
 
-async def fetch_ingest(ctx: FetchContext, payload: dict[str, Any]) -> bulk.ReadSlice | None:
-    """Download and map the run's next slice (no transaction open)."""
+async def fetch_ingest(ctx: FetchContext, payload: dict[str, Any]
+                       ) -> bulk.ReadSlice | backfill_returns.ReturnsRead | None:
+    """Download and map the run's next slice, or read the next orders' returns (no transaction open)."""
     run, shop = await _load_run(ctx, run_id=payload["run_id"])
     if run is None or shop is None or run.status != "ingesting":
         return None
     async with _client(ctx, shop) as client:
+        if run.phase == "return_lines":
+            return await backfill_returns.read_returns(client, ctx.database, run)
         return await bulk.read_slice(client.http_client(), run, ingest_limits)
 
 
@@ -246,14 +250,30 @@ async def fetch_ingest(ctx: FetchContext, payload: dict[str, Any]) -> bulk.ReadS
 async def bulk_ingest(ctx: JobContext, payload: dict[str, Any]) -> None:
     """Store the slice `fetch_ingest` read, unless the run moved on meanwhile (then read again)."""
     run = await _run(ctx.session, payload["run_id"])
-    read: bulk.ReadSlice | None = ctx.fetched
+    read: bulk.ReadSlice | backfill_returns.ReturnsRead | None = ctx.fetched
     if run.status != "ingesting" or read is None:
         return
-    if read.start != run.bytes_committed:  # another delivery stored past this point: this read is stale
+    if isinstance(read, backfill_returns.ReturnsRead):
+        await _store_returns(ctx, run, read)
+        return
+    if read.start != run.bytes_committed or run.phase == "return_lines":  # stored past meanwhile: read again
         _hand_over(ctx, run)
         return
     outcome = await bulk.store_read(ctx.session, run, read)
-    if not outcome.finished:
+    if outcome.next_phase is not None and run.status == "starting":  # the next file: start its operation
+        ctx.enqueue("shopify.backfill_shop", {"shop_id": str(run.shop_id), "run_id": str(run.id)},
+                    key=f"backfill:{run.shop_id}")
+    elif run.status == "ingesting":
+        _hand_over(ctx, run)
+
+
+async def _store_returns(ctx: JobContext, run: ShopifyBulkRun, read: backfill_returns.ReturnsRead) -> None:
+    if read.reauth is not None:
+        await _reauth(ctx.session, await _shop(ctx.session, str(run.shop_id)), read.reauth)
+        run.status, run.message, run.finished_at = "failed", read.reauth.message, utcnow()
+    elif run.phase != "return_lines" or read.after != run.last_root_id:  # stored past meanwhile: read again
+        _hand_over(ctx, run)
+    elif not await backfill_returns.store_returns(ctx.session, run, read):
         _hand_over(ctx, run)
 
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 import app.shopify.tasks  # noqa: F401  (registers the jobs)
-from app.commerce.models import Order
+from app.commerce.models import FulfillmentLine, FulfillmentOrder, Order, RefundAdjustment, ReturnLine
 from app.money import from_minor
 from app.shopify import bulk, sync, tasks
 from app.shopify.models import ShopifyBulkRun
@@ -42,6 +42,25 @@ def store_totals(store) -> tuple[int, Decimal]:
     for index in range(store.order_count):
         total += Decimal(store.order(index)["totalPriceSet"]["shopMoney"]["amount"])
     return store.order_count, total
+
+
+CHILDREN = {FulfillmentLine: ("fulfillments", ("fulfillmentLineItems",)), FulfillmentOrder: ("fulfillmentOrders", ()),
+            RefundAdjustment: ("refunds", ("refundShippingLines", "orderAdjustments")),
+            ReturnLine: ("returns", ("returnLineItems",))}
+
+
+def store_child_counts(store) -> dict[str, int]:
+    counts = dict.fromkeys((model.__name__ for model in CHILDREN), 0)
+    for index in range(store.order_count):
+        order = store.order(index)
+        for model, (parents, children) in CHILDREN.items():
+            counts[model.__name__] += sum(sum(len(item[key]) for key in children) if children else 1
+                                          for item in order[parents])
+    return counts
+
+
+async def child_counts(db, shop_id) -> dict[str, int]:
+    return {model.__name__: await count(db, model, model.shop_id == shop_id) for model in CHILDREN}
 
 
 async def db_totals(db, shop_id) -> tuple[int, Decimal, str]:
@@ -70,6 +89,8 @@ async def test_store_backfills_completely(db, settings) -> None:
     assert run.roots_committed == BACKFILL_ORDERS
     orders, total, _ = await db_totals(db, bound.shop_id)
     assert (orders, total) == store_totals(store)
+    expected = store_child_counts(store)  # from the later files and the return lines read order by order
+    assert await child_counts(db, bound.shop_id) == expected and min(expected.values()) > 0
 
 
 class BreakingDownload(httpx.AsyncBaseTransport):
@@ -125,6 +146,8 @@ async def test_broken_download_resumes_where_it_stopped(db, settings, monkeypatc
     assert run.status == "done", run.message
     orders, total, _ = await db_totals(db, bound.shop_id)
     assert (orders, total) == store_totals(store)
+    expected = store_child_counts(store)  # from the later files and the return lines read order by order
+    assert await child_counts(db, bound.shop_id) == expected and min(expected.values()) > 0
     assert run.orders_unchanged == 0  # resumed after the committed part, not re-read from the start
 
 

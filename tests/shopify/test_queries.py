@@ -32,16 +32,25 @@ def test_mutations_that_shopify_requires_idempotent_carry_the_directive(name: st
         assert "@idempotent(key: $idempotencyKey)" in document.text
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n != "bulk_orders"])
+@pytest.mark.parametrize("name", [n for n in NAMES if not n.startswith("bulk_order")])
 def test_smallest_request_fits_shopifys_single_query_cap(name: str) -> None:
     variables = {"first": 1, "query": "x", "id": "gid://shopify/Order/1"}
     assert estimate_query_cost(admin_schema(), load_document(name).ast, variables) <= MAX_SINGLE_QUERY_COST
 
 
-def test_bulk_query_respects_bulk_limits() -> None:
+BULK_CONNECTIONS = {
+    "bulk_orders": ["orders", "refundLineItems", "refundShippingLines", "lineItems", "shippingLines"],
+    "bulk_order_fulfillments": ["orders", "fulfillmentLineItems", "returns"],
+    "bulk_order_fulfillment_orders": ["fulfillmentOrders", "lineItems"],
+    "bulk_order_refunds": ["orders", "refundLineItems", "refundShippingLines", "orderAdjustments", "transactions"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BULK_CONNECTIONS))
+def test_bulk_queries_respect_bulk_limits(name: str) -> None:
     """At most 5 connections, nested at most 2 deep, and every connection child selects __typename and id."""
     schema = admin_schema()
-    document = load_document("bulk_orders")
+    document = load_document(name)
     connections: list[tuple[str, int]] = []
 
     def walk(parent, selection_set, depth: int) -> None:
@@ -66,10 +75,9 @@ def test_bulk_query_respects_bulk_limits() -> None:
 
     operation = document.ast.definitions[0]
     fragments = {d.name.value: d for d in document.ast.definitions[1:]}
-    assert fragments  # fragments hold no connections (money, tax lines, addresses)
+    assert set(fragments) <= {"Money", "Tax", "Address"}  # fragments hold no connections
     walk(schema.query_type, operation.selection_set, 0)
     assert len(connections) <= 5
     assert max(depth for _, depth in connections) <= 2
-    assert [name for name, _ in connections] == ["orders", "refundLineItems", "refundShippingLines", "lineItems",
-                                                 "shippingLines"]
+    assert [connection for connection, _ in connections] == BULK_CONNECTIONS[name]
     assert parse(document.text)  # and it parses as a standalone document

@@ -234,7 +234,7 @@ def return_from_graphql(node: dict[str, Any], *, order_id: str | None = None) ->
         name=node.get("name"), total_quantity=node.get("totalQuantity"), decline_reason=lower(decline.get("reason")),
         decline_note=decline.get("note"), created_at=parse_dt(node.get("createdAt")),
         closed_at=parse_dt(node.get("closedAt")), request_approved_at=parse_dt(node.get("requestApprovedAt")),
-        lines=tuple(lines),
+        lines=tuple(lines), partial="returnLineItems" not in node,
     )
 
 
