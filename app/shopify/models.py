@@ -44,7 +44,7 @@ class ShopifyBulkRun(UUIDPrimaryKey, Timestamps, Base):
     shop_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     operation_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="starting")
-    phase: Mapped[str] = mapped_column(String(16), default="orders", server_default="orders")
+    phase: Mapped[str] = mapped_column(String(24), default="orders", server_default="orders")
     shopify_status: Mapped[str | None] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(40))
     message: Mapped[str | None] = mapped_column(Text)

@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table('shopify_bulk_runs', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('phase', sa.String(length=16), server_default='orders', nullable=False))
+        batch_op.add_column(sa.Column('phase', sa.String(length=24), server_default='orders', nullable=False))
 
 
 def downgrade() -> None:

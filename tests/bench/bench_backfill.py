@@ -4,6 +4,7 @@ uses the backfill's own line parser and assembler (`parse_line`, `BulkAssembler`
 is what mapping and storing cost.
 
 Run: .venv/bin/python tests/bench/bench_backfill.py [--sizes 5000,20000,50000] [--database sqlite|postgresql://...]
+     [--all-phases] (then the later files and the return lines, each phase timed; see `app.shopify.bulk.PHASES`)
 Targets: >= 5,000 orders/s; peak memory flat as the store grows. Memory is the growth of the process RSS during the
 phase, sampled every 20 ms (--trace-memory: tracemalloc's peak instead, which slows everything several times).
 The bulk file is produced by the sandbox first (not timed); the timed part is download + JSONL join + mapping +
@@ -42,6 +43,7 @@ from app.shops.models import Shop
 
 BASE = "http://sandbox.bench"
 TRACE = False
+ALL_PHASES = False
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -107,7 +109,9 @@ async def baseline(http: httpx.AsyncClient, url: str) -> tuple[int, float, int]:
     return orders, elapsed, peak.value
 
 
-async def ours(database_url: str, http: httpx.AsyncClient, operation: dict, domain: str) -> tuple[int, float, int]:
+async def ours(database_url: str, http: httpx.AsyncClient, operation: dict, domain: str,
+               client: AdminClient | None = None) -> tuple[int, float, int]:
+    """The orders file, stored as the jobs store it; with `client`, then the later phases (`later_phases`)."""
     settings = Settings(_env_file=None, database_url=database_url, secret_key=None)  # type: ignore[call-arg]
     upgrade(settings)
     database = Database.from_settings(settings)
@@ -134,9 +138,64 @@ async def ours(database_url: str, http: httpx.AsyncClient, operation: dict, doma
             elapsed = time.perf_counter() - started
         async with database.sessionmaker() as session:
             run = await session.get(ShopifyBulkRun, run.id)
+        if client is not None:
+            await later_phases(database, http, client, run.id)
         return run.roots_committed, elapsed, peak.value
     finally:
         await database.dispose()
+
+
+async def later_phases(database: Database, http: httpx.AsyncClient, client: AdminClient, run_id) -> None:
+    """The fulfilments, fulfilment-orders and refunds files (each produced by the sandbox first, not timed), then
+    the return lines read order by order through the throttled client (timed: their pace is the API plan's)."""
+    figures = []
+    while True:
+        async with database.sessionmaker() as session:
+            run = await session.get(ShopifyBulkRun, run_id)
+        if run.status == "done":
+            break
+        phase, started = run.phase, time.perf_counter()
+        if run.status == "starting":
+            operation = await produce_phase(client, phase)
+            async with database.unit_of_work() as session:
+                run = await session.get(ShopifyBulkRun, run_id)
+                run.operation_id, run.status = operation["id"], "running"
+                bulk.apply_operation(run, operation)
+            started = time.perf_counter()
+        objects = await ingest_phase(database, http, client, run_id)
+        figures.append(f"{phase.replace('_', ' ')} {objects} in {time.perf_counter() - started:.1f}s")
+    print("         later phases: " + ", ".join(figures), flush=True)
+
+
+async def produce_phase(client: AdminClient, phase: str) -> dict:
+    operation = await bulk.start_operation(client, phase)
+    while operation["status"] in ("CREATED", "RUNNING"):
+        await asyncio.sleep(0.2)
+        operation = await bulk.poll_operation(client, operation["id"])
+    return operation
+
+
+async def ingest_phase(database: Database, http: httpx.AsyncClient, client: AdminClient, run_id) -> int:
+    """Slices of the run's current phase until it moves on; the roots read (orders or fulfilment orders)."""
+    from app.shopify import backfill_returns
+
+    roots, phase = 0, None
+    while True:
+        async with database.sessionmaker() as session:
+            run = await session.get(ShopifyBulkRun, run_id)
+        if phase is not None and (run.phase != phase or run.status == "done"):
+            return roots
+        phase = run.phase
+        if phase == "return_lines":
+            read = await backfill_returns.read_returns(client, database, run)
+            roots += len(read.nodes)
+            async with database.unit_of_work() as session:
+                await backfill_returns.store_returns(session, await session.get(ShopifyBulkRun, run_id), read)
+        else:
+            read = await bulk.read_slice(http, run, bulk.SliceLimits())
+            roots += read.orders
+            async with database.unit_of_work() as session:
+                await bulk.store_read(session, await session.get(ShopifyBulkRun, run_id), read)
 
 
 class LoopbackSandbox:
@@ -179,7 +238,9 @@ async def _bench(size: int, database: str, store, http: httpx.AsyncClient, base:
     n0, t0, m0 = await baseline(http, operation["url"])
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}" if database == "sqlite" else database
-        n1, t1, m1 = await ours(url, http, operation, store.profile.domain)
+        client = AdminClient(store.profile.domain, base, next(iter(store.tokens)), "2026-10", http=http) \
+            if ALL_PHASES else None
+        n1, t1, m1 = await ours(url, http, operation, store.profile.domain, client)
     print(f"{size:>6} orders | sandbox wrote JSONL in {produced:6.1f}s ({operation.get('fileSize')} bytes) | "
           f"baseline join: {n0 / t0:8.0f} orders/s, peak {m0 / 2**20:6.1f} MiB | "
           f"backfill: {n1 / t1:7.0f} orders/s, peak {m1 / 2**20:6.1f} MiB | stored {n1}/{size}", flush=True)
@@ -190,9 +251,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="5000,20000,50000")
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--trace-memory", action="store_true", help="tracemalloc peaks (slows both runs ~5x)")
+    parser.add_argument("--all-phases", action="store_true",
+                        help="then the fulfilments, fulfilment-orders and refunds files and the return lines")
     args = parser.parse_args()
-    global TRACE
-    TRACE = args.trace_memory
+    global TRACE, ALL_PHASES
+    TRACE, ALL_PHASES = args.trace_memory, args.all_phases
     freeze_startup_heap()  # as `taxrecon worker` does once set up (both runs below share the process)
     for size in (int(s) for s in args.sizes.split(",")):
         asyncio.run(bench(size, args.database))

@@ -131,3 +131,10 @@ async def test_in_one_batch_a_partial_newer_version_keeps_the_lines_of_the_compl
         stored = (await session.execute(select(Fulfillment).where(Fulfillment.shop_id == shop_id))).scalar_one()
     assert (stored.status, stored.source_updated_at.day, stored.revision) == ("success", 3, 3)
     assert await count(db, FulfillmentLine, FulfillmentLine.shop_id == shop_id) == 3  # day 2's lines, not day 1's
+
+
+def test_every_phase_name_fits_its_column() -> None:
+    """SQLite does not enforce VARCHAR lengths; PostgreSQL refused `fulfillment_orders` in a String(16)."""
+    from app.shopify.bulk import PHASES
+
+    assert max(len(phase) for phase in PHASES) <= ShopifyBulkRun.__table__.c.phase.type.length
