@@ -138,3 +138,23 @@ def test_every_phase_name_fits_its_column() -> None:
     from app.shopify.bulk import PHASES
 
     assert max(len(phase) for phase in PHASES) <= ShopifyBulkRun.__table__.c.phase.type.length
+
+
+async def test_a_token_revoked_before_the_return_lines_marks_the_shop_and_ends_the_run(db, settings) -> None:
+    store, shop_id, _ = await _two_shops(db, settings, seed=87)
+    async with db.unit_of_work() as session:
+        await start_backfill(session, await session.get(Shop, shop_id))
+    for _ in range(200):  # the bulk files, one job at a time, until the return lines are next
+        await run_jobs(db, settings, limit=1)
+        async with db.sessionmaker() as session:
+            run = (await session.execute(select(ShopifyBulkRun))).scalar_one()
+        if run.phase == "return_lines":
+            break
+    assert run.phase == "return_lines" and run.status == "ingesting"
+    store.tokens.clear()  # the merchant uninstalled the app, or the token expired
+    await run_jobs(db, settings)
+    async with db.sessionmaker() as session:
+        run = (await session.execute(select(ShopifyBulkRun))).scalar_one()
+        shop = await session.get(Shop, shop_id)
+    assert (run.status, shop.needs_reauth) == ("failed", True)
+    assert "expired or was revoked" in run.message
