@@ -80,7 +80,7 @@ def test_records_stored_without_what_bulk_files_leave_out_are_marked_partial(tmp
     assert refunds == {with_lines: "b" * 64, without: "-" + "b" * 63}
 
 
-def test_records_stored_from_rest_bodies_are_marked_to_rank_below_a_graphql_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_records_stored_from_rest_bodies_are_marked_to_rank_below_a_graphql_read(tmp_path):  # type: ignore[no-untyped-def]
     import uuid
 
     from sqlalchemy import text

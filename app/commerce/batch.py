@@ -277,8 +277,9 @@ async def _keep_stored(session: AsyncSession, plan: _Plan, child_tables: Sequenc
                 query = select(fk, table.c[keep.match], *(table.c[name] for name in keep.columns)).where(fk.in_(part))
                 for parent_id, key, *values in (await session.execute(query)).all():
                     if key is not None:
+                        pairs = zip(keep.columns, values, strict=True)
                         kept.setdefault((table, parent_id), {})[key] = {
-                            name: value for name, value in zip(keep.columns, values, strict=True) if not _missing(value)}
+                            name: value for name, value in pairs if not _missing(value)}
     return kept
 
 

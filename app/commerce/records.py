@@ -12,10 +12,10 @@ Invariants:
   display status, no refund total, no shop-currency amount on a foreign-currency transaction. Such a record loses
   every tie against a GraphQL read of its version, and its children keep the facts a GraphQL read stored for them
   (`app.commerce.service`). So a webhook and a sync of one version end in the sync's state, in either order.
-- `partial` (refunds, fulfillments, transactions, returns) says the source could not carry one of the record's lists or links
-  (Shopify's bulk file has no room for fulfilment lines, refund order adjustments or a refund's transactions): such a
-  record never replaces what is stored for that version, and a complete record of the same version always wins
-  over it (`app.commerce.batch`).
+- `partial` (refunds, fulfillments, transactions, returns) says the source could not carry one of the record's
+  lists or links (Shopify's orders bulk file has no room for fulfilment lines, refund order adjustments or a
+  refund's transactions, and no bulk file for return lines): such a record never replaces what is stored for that
+  version, and a complete record of the same version always wins over it (`app.commerce.batch`).
 - `version_at` is the timestamp ordering decisions use (`updated_at`, else the creation time); when a source has
   neither, the caller supplies one (the webhook's `X-Shopify-Triggered-At`).
 """

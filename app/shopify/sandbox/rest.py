@@ -128,7 +128,8 @@ def order(item: dict) -> dict:
         "presentment_currency": item["presentmentCurrencyCode"], "taxes_included": item["taxesIncluded"],
         "tax_exempt": item["taxExempt"], "estimated_taxes": False, "duties_included": False, "test": item["test"],
         "confirmed": True, "source_name": item["sourceName"], "email": item["email"], "contact_email": item["email"],
-        "phone": item["phone"], "customer_locale": item["customerLocale"], "note": item["note"], "tags": ", ".join(item["tags"]),
+        "phone": item["phone"], "customer_locale": item["customerLocale"], "note": item["note"],
+        "tags": ", ".join(item["tags"]),
         "note_attributes": [{"name": a["key"], "value": a["value"]} for a in item["customAttributes"]],
         "financial_status": item["displayFinancialStatus"].lower(),
         "fulfillment_status": {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial"}.get(
