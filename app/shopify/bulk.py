@@ -174,12 +174,19 @@ class ReadSlice:
     """What `read_slice` read and mapped: batches, each with the resume point after it, not yet stored."""
 
     start: int  # the run's `bytes_committed` the read began at
+    phase: str = "orders"  # the file it read (each phase's file starts at offset 0 again)
     batches: list[tuple[_Batch, _Mark]] = field(default_factory=list)
-    at_end: bool = False  # the file is read to its end: storing this finishes the run
+    at_end: bool = False  # the file is read to its end: storing this finishes the phase
 
     @property
     def orders(self) -> int:
         return sum(batch.roots for batch, _ in self.batches)
+
+
+def fits(read: ReadSlice, run: ShopifyBulkRun) -> bool:
+    """Whether `read` starts where the run stands: same phase, same offset. Another delivery of the job may have
+    stored past it meanwhile, even into the next phase, whose file starts at offset 0 again."""
+    return read.phase == run.phase and read.start == run.bytes_committed
 
 
 async def _byte_lines(response: httpx.Response, skip: int):
@@ -208,7 +215,7 @@ async def ingest_slice(session: AsyncSession, http: httpx.AsyncClient, run: Shop
 
 async def read_slice(http: httpx.AsyncClient, run: ShopifyBulkRun, limits: SliceLimits) -> ReadSlice:
     """Download, join and map the orders after the run's resume point, up to the limits (no database)."""
-    read = ReadSlice(run.bytes_committed)
+    read = ReadSlice(run.bytes_committed, run.phase)
     if not run.url:
         if run.root_object_count == 0 or run.object_count == 0:
             read.at_end = True
@@ -266,7 +273,8 @@ async def _read_lines(lines: Any, shop_id: uuid.UUID, phase: str, cursor: _Curso
 
 
 async def store_read(session: AsyncSession, run: ShopifyBulkRun, read: ReadSlice) -> IngestOutcome:
-    """Store what `read_slice` read, batch by batch with its resume point; finish the run at the end of the file."""
+    """Store what `read_slice` read, batch by batch with its resume point; finish the phase at the end of the file.
+    The caller checks first that the read still fits the run (`fits`)."""
     counts = StoreCounts()
     for batch, mark in read.batches:
         await _store(session, run, batch, counts, mark)

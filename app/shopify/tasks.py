@@ -256,7 +256,7 @@ async def bulk_ingest(ctx: JobContext, payload: dict[str, Any]) -> None:
     if isinstance(read, backfill_returns.ReturnsRead):
         await _store_returns(ctx, run, read)
         return
-    if read.start != run.bytes_committed or run.phase == "return_lines":  # stored past meanwhile: read again
+    if not bulk.fits(read, run):  # another delivery stored past this point meanwhile: read again
         _hand_over(ctx, run)
         return
     outcome = await bulk.store_read(ctx.session, run, read)

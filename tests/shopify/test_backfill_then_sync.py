@@ -158,3 +158,13 @@ async def test_a_token_revoked_before_the_return_lines_marks_the_shop_and_ends_t
         shop = await session.get(Shop, shop_id)
     assert (run.status, shop.needs_reauth) == ("failed", True)
     assert "expired or was revoked" in run.message
+
+
+def test_a_read_of_the_previous_file_never_fits_the_next_phase() -> None:
+    """Each phase's file starts at offset 0: a late delivery of a job that read the orders file at offset 0 must not
+    be stored into the fulfilments phase (it would move that phase's resume point to the orders file's end)."""
+    from app.shopify.bulk import ReadSlice, fits
+
+    run = ShopifyBulkRun(phase="fulfillments", bytes_committed=0)
+    assert not fits(ReadSlice(0, "orders"), run)
+    assert fits(ReadSlice(0, "fulfillments"), run) and not fits(ReadSlice(512, "fulfillments"), run)
