@@ -27,7 +27,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import timedelta
 from typing import Any
 
@@ -173,12 +173,7 @@ class Executor:
         """Run the handler of a claimed job in `session`, within the job's time limit."""
         context = JobContext(session=session, settings=self.settings, database=self.database,
                              message_id=outbox_id, name=spec.name, attempt=attempt, fetched=fetched)
-        limit_ms = spec.time_limit(self.settings)
-        try:
-            async with asyncio.timeout(limit_ms / 1000):
-                await spec.handler(context, payload)
-        except TimeoutError as exc:
-            raise JobTimeLimitExceeded(f"the job ran longer than its time limit of {limit_ms} ms") from exc
+        await self._within_time_limit(spec, spec.handler(context, payload), "the job")
 
     async def _peek(self, outbox_id: uuid.UUID) -> tuple[dict[str, Any], int] | None:
         """(payload, attempt about to run) of a pending row, read without taking any write lock."""
@@ -191,12 +186,16 @@ class Executor:
         assert spec.fetch is not None
         context = FetchContext(settings=self.settings, database=self.database, message_id=outbox_id,
                                name=spec.name, attempt=attempt)
+        return await self._within_time_limit(spec, spec.fetch(context, payload), "the job's fetch")
+
+    async def _within_time_limit(self, spec: JobSpec, work: Awaitable[Any], what: str) -> Any:
+        """`work`'s result, or JobTimeLimitExceeded once it has run for the job's time limit."""
         limit_ms = spec.time_limit(self.settings)
         try:
             async with asyncio.timeout(limit_ms / 1000):
-                return await spec.fetch(context, payload)
+                return await work
         except TimeoutError as exc:
-            raise JobTimeLimitExceeded(f"the job's fetch ran longer than its time limit of {limit_ms} ms") from exc
+            raise JobTimeLimitExceeded(f"{what} ran longer than its time limit of {limit_ms} ms") from exc
 
     async def _claim(self, session: AsyncSession, outbox_id: uuid.UUID) -> tuple[dict[str, Any], int] | None:
         connection = await session.connection()  # Core on the session's connection: no ORM execute overhead
