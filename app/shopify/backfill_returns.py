@@ -38,6 +38,11 @@ class ReturnsRead:
     reauth: ShopifyReauthRequired | None = None
 
 
+def fits(read: ReturnsRead, run: ShopifyBulkRun) -> bool:
+    """Whether `read` starts where the run stands (as `bulk.fits` for a bulk file's slices)."""
+    return run.phase == "return_lines" and read.after == run.last_root_id
+
+
 async def orders_lacking_return_lines(session: AsyncSession, shop_id: uuid.UUID, after: str | None,
                                       limit: int) -> list[str]:
     query = (select(Return.order_gid).where(Return.shop_id == shop_id, Return.lines_version_at.is_(None),

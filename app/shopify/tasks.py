@@ -88,6 +88,13 @@ async def _reauth(session: AsyncSession, shop: Shop, exc: ShopifyReauthRequired)
     log.warning("shopify %s needs re-authorisation: %s", shop.domain, exc.message)
 
 
+async def _fail_for_reauth(session: AsyncSession, shop: Shop, run: ShopifyBulkRun,
+                           exc: ShopifyReauthRequired) -> None:
+    """Mark the shop for re-authorisation and end its backfill run with Shopify's reason."""
+    await _reauth(session, shop, exc)
+    run.status, run.message, run.finished_at = "failed", exc.message, utcnow()
+
+
 @dataclass
 class SyncFetch:
     """What a sync slice read from Shopify before its transaction (`fetch_sync`)."""
@@ -202,8 +209,7 @@ async def backfill_shop(ctx: JobContext, payload: dict[str, Any]) -> None:
     if run.status in ("done", "failed"):
         return
     if fetched.reauth is not None:
-        await _reauth(ctx.session, shop, fetched.reauth)
-        run.status, run.message, run.finished_at = "failed", fetched.reauth.message, utcnow()
+        await _fail_for_reauth(ctx.session, shop, run, fetched.reauth)
         return
     if fetched.started is not None and run.operation_id is None:
         operation = fetched.started
@@ -211,7 +217,7 @@ async def backfill_shop(ctx: JobContext, payload: dict[str, Any]) -> None:
     elif fetched.polled is not None and run.status == "running" and run.operation_id == fetched.polled.get("id"):
         bulk.apply_operation(run, fetched.polled)
     if run.status in ("starting", "running"):
-        _continue(ctx, shop, run)
+        _continue(ctx, run)
     elif run.status == "ingesting":
         _hand_over(ctx, run)
 
@@ -221,9 +227,10 @@ def _hand_over(ctx: JobContext, run: ShopifyBulkRun) -> None:
     ctx.enqueue("shopify.bulk_ingest", {"run_id": str(run.id)}, key=f"bulk_ingest:{run.id}")
 
 
-def _continue(ctx: JobContext, shop: Shop, run: ShopifyBulkRun) -> None:
-    ctx.enqueue("shopify.backfill_shop", {"shop_id": str(shop.id), "run_id": str(run.id)},
-                key=f"backfill:{shop.id}")
+def _continue(ctx: JobContext, run: ShopifyBulkRun) -> None:
+    """The run's next backfill step: poll its operation, or start the next phase's."""
+    ctx.enqueue("shopify.backfill_shop", {"shop_id": str(run.shop_id), "run_id": str(run.id)},
+                key=f"backfill:{run.shop_id}")
 
 
 async def _run(session: AsyncSession, run_id: str) -> ShopifyBulkRun:
@@ -261,17 +268,15 @@ async def bulk_ingest(ctx: JobContext, payload: dict[str, Any]) -> None:
         return
     outcome = await bulk.store_read(ctx.session, run, read)
     if outcome.next_phase is not None and run.status == "starting":  # the next file: start its operation
-        ctx.enqueue("shopify.backfill_shop", {"shop_id": str(run.shop_id), "run_id": str(run.id)},
-                    key=f"backfill:{run.shop_id}")
+        _continue(ctx, run)
     elif run.status == "ingesting":
         _hand_over(ctx, run)
 
 
 async def _store_returns(ctx: JobContext, run: ShopifyBulkRun, read: backfill_returns.ReturnsRead) -> None:
     if read.reauth is not None:
-        await _reauth(ctx.session, await _shop(ctx.session, str(run.shop_id)), read.reauth)
-        run.status, run.message, run.finished_at = "failed", read.reauth.message, utcnow()
-    elif run.phase != "return_lines" or read.after != run.last_root_id:  # stored past meanwhile: read again
+        await _fail_for_reauth(ctx.session, await _shop(ctx.session, str(run.shop_id)), run, read.reauth)
+    elif not backfill_returns.fits(read, run):  # another delivery stored past this point meanwhile: read again
         _hand_over(ctx, run)
     elif not await backfill_returns.store_returns(ctx.session, run, read):
         _hand_over(ctx, run)
