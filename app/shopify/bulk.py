@@ -339,9 +339,9 @@ def add_details(ingest: OrderIngest, node: dict[str, Any], phase: str, counts: S
     order row. A bulk file leaves out a connection that has no children: those are said to be empty, so the
     records are complete and equal to what a sync reads."""
     from app.shopify.mapping import MappingError, order_from_graphql
-    from app.shopify.mapping.graphql import fulfillment_order_from_graphql, nodes
+    from app.shopify.mapping.graphql import fulfillment_order_from_graphql
 
-    for owner, key in _connections(node, phase, nodes):
+    for owner, key in _connections(node, phase):
         owner.setdefault(key, {"nodes": []})
     try:
         if phase == "fulfillment_orders":  # the file's roots are the fulfilment orders themselves
@@ -353,7 +353,7 @@ def add_details(ingest: OrderIngest, node: dict[str, Any], phase: str, counts: S
         log.warning("shopify %s: %s could not be mapped: %s", node.get("id"), phase, exc)
 
 
-def _connections(node: dict[str, Any], phase: str, nodes: Any) -> list[tuple[dict[str, Any], str]]:
+def _connections(node: dict[str, Any], phase: str) -> list[tuple[dict[str, Any], str]]:
     """(object, connection) pairs the phase's document selects."""
     if phase == "fulfillments":  # the returns come without their lines (a third level): they stay partial
         return [(node, "returns")] + [(item, "fulfillmentLineItems") for item in node.get("fulfillments") or ()]
@@ -362,5 +362,4 @@ def _connections(node: dict[str, Any], phase: str, nodes: Any) -> list[tuple[dic
     if phase == "refunds":
         return [(item, key) for item in node.get("refunds") or ()
                 for key in ("refundLineItems", "refundShippingLines", "orderAdjustments", "transactions")]
-    node.setdefault("returns", {"nodes": []})  # order_returns.graphql: a page read, every connection is there
-    return [(item, "returnLineItems") for item in nodes(node["returns"])]
+    return []  # return lines: order_returns.graphql is a page read, which gives every connection, empty or not
